@@ -1,0 +1,50 @@
+//! The quickstart load test: one user class, two tasks, every standard flag.
+//!
+//! ```text
+//! cargo run --release -p milmove-runner --example quickstart -- \
+//!     --host http://127.0.0.1:8080 --headless -u 20 -r 20 -t 10s --csv out/run --json out/run.json
+//! ```
+//! `--wait 0` removes the wait between tasks; `--wait 0.5..1.0` (the default) waits a random
+//! 0.5–1 s.
+
+use clap::Parser;
+use milmove_runner::rand::RngExt;
+use milmove_runner::{run_with_args, Hooks, RunnerArgs, TaskResult, User, UserClass, Wait};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "quickstart",
+    about = "Quickstart load test (GET / and GET /item/{n})"
+)]
+struct Cli {
+    #[command(flatten)]
+    runner: RunnerArgs,
+
+    /// Wait between tasks: seconds (`0`, `1.5`) or a range (`0.5..1.0`).
+    #[arg(long, default_value = "0.5..1.0", env = "MILMOVE_LOAD_WAIT")]
+    wait: Wait,
+}
+
+/// `GET /`, grouped as `/`.
+async fn index(u: &mut User<()>) -> TaskResult {
+    u.get("/").name("/").send().await;
+    Ok(())
+}
+
+/// `GET /item/{n}` with n random in 1..=1000, grouped as `/item/{n}`.
+async fn item(u: &mut User<()>) -> TaskResult {
+    let n: u32 = u.rng.random_range(1..=1000);
+    u.get(&format!("/item/{n}")).name("/item/{n}").send().await;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let quickstart = UserClass::builder::<()>("QuickstartUser")
+        .wait(cli.wait)
+        .task(3, index)
+        .task(1, item)
+        .build();
+    run_with_args(cli.runner, vec![quickstart], Hooks::default())
+}

@@ -1,0 +1,275 @@
+//! User classes: what kind of user, how many of them, and what they do.
+
+use crate::exec::user_loop::{self, Plan, UserEnv};
+use crate::filter::{filter_set, TagFilter};
+use crate::http::{ClientHook, ClientSettings};
+use crate::task::{erase, Task, TaskFn, TaskSet};
+use crate::wait::Wait;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// A finished user class, ready to hand to [`run_cli`](crate::run_cli) or a [`Runner`](crate::Runner).
+/// Build one with [`UserClass::builder`] or [`UserClass::with_state`].
+#[derive(Clone)]
+pub struct UserClass {
+    pub(crate) name: String,
+    pub(crate) weight: u32,
+    pub(crate) fixed_count: Option<u32>,
+    pub(crate) host: Option<String>,
+    pub(crate) client_hook: Option<ClientHook>,
+    pub(crate) client_settings: Option<ClientSettings>,
+    pub(crate) imp: Arc<dyn ClassImpl>,
+}
+
+impl std::fmt::Debug for UserClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserClass")
+            .field("name", &self.name)
+            .field("weight", &self.weight)
+            .field("fixed_count", &self.fixed_count)
+            .field("host", &self.host)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserClass {
+    /// Start building a class whose per-user state is `S::default()`.
+    pub fn builder<S: Default + Send + 'static>(name: impl Into<String>) -> UserClassBuilder<S> {
+        UserClassBuilder::new(name.into(), Arc::new(S::default))
+    }
+
+    /// Start building a class whose per-user state comes from `state` (called once per user).
+    pub fn with_state<S: Send + 'static>(
+        name: impl Into<String>,
+        state: impl Fn() -> S + Send + Sync + 'static,
+    ) -> UserClassBuilder<S> {
+        UserClassBuilder::new(name.into(), Arc::new(state))
+    }
+
+    /// The class name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The class weight (ignored when `fixed_count` is set).
+    pub fn weight(&self) -> u32 {
+        self.weight
+    }
+
+    /// The fixed number of users, if any.
+    pub fn fixed_count(&self) -> Option<u32> {
+        self.fixed_count
+    }
+
+    /// The class's own host, if set.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+}
+
+/// The type-erased part of a class (its tasks and state type).
+pub(crate) trait ClassImpl: Send + Sync {
+    /// Apply the tag filter; `None` when nothing is runnable (already reported through `warn`).
+    fn prepare(
+        &self,
+        class_name: &str,
+        filter: &TagFilter,
+        warn: &mut dyn FnMut(String),
+    ) -> Option<Arc<dyn UserFactory>>;
+}
+
+/// Starts users of one prepared (filtered) class.
+pub(crate) trait UserFactory: Send + Sync {
+    fn run_user(self: Arc<Self>, env: UserEnv) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+type StateFactory<S> = Arc<dyn Fn() -> S + Send + Sync>;
+
+/// Builder of a [`UserClass`] with per-user state `S`.
+///
+/// ```
+/// use milmove_runner::{UserClass, User, TaskResult, Wait};
+/// async fn index(u: &mut User<()>) -> TaskResult {
+///     u.get("/").name("/").send().await;
+///     Ok(())
+/// }
+/// let class = UserClass::builder::<()>("WebUser")
+///     .weight(3)
+///     .wait(Wait::between(1.0, 2.0))
+///     .task(1, index)
+///     .tagged(2, ["slow"], index)
+///     .build();
+/// assert_eq!(class.name(), "WebUser");
+/// ```
+pub struct UserClassBuilder<S> {
+    name: String,
+    weight: u32,
+    fixed_count: Option<u32>,
+    wait: Wait,
+    host: Option<String>,
+    root: TaskSet<S>,
+    state: StateFactory<S>,
+    on_start: Option<crate::task::SharedFn<S>>,
+    on_stop: Option<crate::task::SharedFn<S>>,
+    client_hook: Option<ClientHook>,
+    client_settings: Option<ClientSettings>,
+}
+
+impl<S: Send + 'static> UserClassBuilder<S> {
+    fn new(name: String, state: StateFactory<S>) -> Self {
+        Self {
+            root: TaskSet::random(name.clone()),
+            name,
+            weight: 1,
+            fixed_count: None,
+            wait: Wait::default(),
+            host: None,
+            state,
+            on_start: None,
+            on_stop: None,
+            client_hook: None,
+            client_settings: None,
+        }
+    }
+
+    /// Relative share of users (default 1), as Locust's `weight`.
+    pub fn weight(mut self, weight: u32) -> Self {
+        self.weight = weight;
+        self
+    }
+
+    /// Exactly this many users of the class, spawned before weighted classes (Locust's `fixed_count`).
+    pub fn fixed_count(mut self, count: u32) -> Self {
+        self.fixed_count = Some(count);
+        self
+    }
+
+    /// Wait time between tasks (default: none).
+    pub fn wait(mut self, wait: Wait) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// This class's host (base URL); `-H/--host` applies to classes without one.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+
+    /// Add a task with a weight: one line per task.
+    pub fn task<F: for<'a> TaskFn<'a, S>>(mut self, weight: u32, func: F) -> Self {
+        self.root = self.root.task(weight, func);
+        self
+    }
+
+    /// Add a task with a weight and tags: one line per task.
+    pub fn tagged<F, I, T>(mut self, weight: u32, tags: I, func: F) -> Self
+    where
+        F: for<'a> TaskFn<'a, S>,
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.root = self.root.tagged(weight, tags, func);
+        self
+    }
+
+    /// Add a fully configured [`Task`].
+    pub fn with_task(mut self, task: Task<S>) -> Self {
+        self.root = self.root.with_task(task);
+        self
+    }
+
+    /// Add a nested task set with a weight.
+    pub fn set(mut self, weight: u32, set: TaskSet<S>) -> Self {
+        self.root = self.root.set(weight, set);
+        self
+    }
+
+    /// Replace the top-level set (e.g. with a [`TaskSet::sequential`] one).
+    pub fn tasks(mut self, set: TaskSet<S>) -> Self {
+        self.root = set;
+        self
+    }
+
+    /// Run once when each user starts (e.g. log in).
+    pub fn on_start<F: for<'a> TaskFn<'a, S>>(mut self, func: F) -> Self {
+        self.on_start = Some(erase(func));
+        self
+    }
+
+    /// Run once when each user stops gracefully.
+    pub fn on_stop<F: for<'a> TaskFn<'a, S>>(mut self, func: F) -> Self {
+        self.on_stop = Some(erase(func));
+        self
+    }
+
+    /// Customise the class's shared `reqwest::ClientBuilder` (built once per class), e.g.
+    /// `|b| b.use_preconfigured_tls(tls_config.clone())` for mutual TLS.
+    pub fn client(
+        mut self,
+        hook: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.client_hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Connection settings for this class (default: from the command line).
+    pub fn client_settings(mut self, settings: ClientSettings) -> Self {
+        self.client_settings = Some(settings);
+        self
+    }
+
+    /// Finish the class.
+    pub fn build(self) -> UserClass {
+        let def = ClassDef {
+            root: self.root,
+            state: self.state,
+            on_start: self.on_start,
+            on_stop: self.on_stop,
+            wait: self.wait,
+        };
+        UserClass {
+            name: self.name,
+            weight: self.weight,
+            fixed_count: self.fixed_count,
+            host: self.host,
+            client_hook: self.client_hook,
+            client_settings: self.client_settings,
+            imp: Arc::new(def),
+        }
+    }
+}
+
+struct ClassDef<S> {
+    root: TaskSet<S>,
+    state: StateFactory<S>,
+    on_start: Option<crate::task::SharedFn<S>>,
+    on_stop: Option<crate::task::SharedFn<S>>,
+    wait: Wait,
+}
+
+impl<S: Send + 'static> ClassImpl for ClassDef<S> {
+    fn prepare(
+        &self,
+        class_name: &str,
+        filter: &TagFilter,
+        warn: &mut dyn FnMut(String),
+    ) -> Option<Arc<dyn UserFactory>> {
+        let root = filter_set(&self.root, &[], filter, class_name, warn)?;
+        Some(Arc::new(Plan {
+            class_name: Arc::from(class_name),
+            root,
+            state: self.state.clone(),
+            on_start: self.on_start.clone(),
+            on_stop: self.on_stop.clone(),
+            wait: self.wait,
+        }))
+    }
+}
+
+impl<S: Send + 'static> UserFactory for Plan<S> {
+    fn run_user(self: Arc<Self>, env: UserEnv) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(user_loop::run_user(self, env))
+    }
+}

@@ -1,0 +1,31 @@
+//! Command-line arguments, the TOML config file, environment variables, and their merge
+//! (config file < environment < command line).
+
+mod args;
+mod file;
+mod resolve;
+
+pub use args::RunnerArgs;
+pub use file::ConfigFile;
+pub use resolve::{OutputOptions, Settings};
+
+use std::time::Duration;
+
+/// The prefix of every environment variable (`MILMOVE_LOAD_USERS`, `MILMOVE_LOAD_HOST`, ...).
+pub const ENV_PREFIX: &str = "MILMOVE_LOAD_";
+
+/// Parse a duration as Locust does (`90s`, `5m`, `1h30m`, `2h`; a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty duration".to_string());
+    }
+    if let Ok(secs) = t.parse::<f64>() {
+        if secs >= 0.0 && secs.is_finite() {
+            return Ok(Duration::from_secs_f64(secs));
+        }
+        return Err(format!("invalid duration `{t}`: must be >= 0"));
+    }
+    humantime::parse_duration(t)
+        .map_err(|e| format!("invalid duration `{t}` ({e}); use e.g. 90s, 5m, 1h30m"))
+}

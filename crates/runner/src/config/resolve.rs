@@ -1,0 +1,185 @@
+//! Merge config file < environment < command line into the settings of one run.
+
+use super::file::{ConfigFile, DurationValue, StagesValue};
+use super::{parse_duration, RunnerArgs};
+use crate::error::RunnerError;
+use crate::exec::runner::RunConfig;
+use crate::filter::TagFilter;
+use crate::http::ClientSettings;
+use crate::shape::Stages;
+use crate::stats::StatsConfig;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What to print and write (everything except how to run).
+#[derive(Debug, Clone)]
+pub struct OutputOptions {
+    /// `--headless`.
+    pub headless: bool,
+    /// `--csv PREFIX`.
+    pub csv: Option<PathBuf>,
+    /// `--csv-full-history`.
+    pub csv_full_history: bool,
+    /// `--json FILE`.
+    pub json: Option<PathBuf>,
+    /// `--only-summary`.
+    pub only_summary: bool,
+    /// `--threshold` expressions (validated).
+    pub thresholds: Vec<String>,
+    /// `--exit-code-on-error` (default 1).
+    pub exit_code_on_error: i32,
+    /// `-L/--loglevel` (default `info`).
+    pub loglevel: String,
+    /// `--logfile`.
+    pub logfile: Option<PathBuf>,
+    /// Seconds between console tables.
+    pub print_interval: Duration,
+}
+
+/// The resolved settings of one run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How to run.
+    pub run: RunConfig,
+    /// Reports and console.
+    pub output: OutputOptions,
+    /// `--stages`, when given (then it drives users, spawn rate and the end).
+    pub stages: Option<Stages>,
+}
+
+fn duration(field: &str, v: Option<String>) -> Result<Option<Duration>, RunnerError> {
+    v.map(|t| parse_duration(&t).map_err(|e| RunnerError::Config(format!("--{field}: {e}"))))
+        .transpose()
+}
+
+fn text(v: Option<DurationValue>) -> Option<String> {
+    v.map(|d| d.to_text())
+}
+
+impl Settings {
+    /// Resolve `args` (command line + environment, as clap parsed them) over the config file
+    /// named by `--config` (if any).
+    pub fn resolve(args: &RunnerArgs) -> Result<Self, RunnerError> {
+        let file = match &args.config {
+            Some(path) => ConfigFile::load(path)?,
+            None => ConfigFile::default(),
+        };
+        Self::merge(args, file)
+    }
+
+    /// Merge already-parsed arguments over an already-parsed config file.
+    pub fn merge(args: &RunnerArgs, file: ConfigFile) -> Result<Self, RunnerError> {
+        let a = args.clone();
+        let users = a.users.or(file.users).unwrap_or(1);
+        let spawn_rate = a.spawn_rate.or(file.spawn_rate).unwrap_or(1.0);
+        if !(spawn_rate > 0.0 && spawn_rate.is_finite()) {
+            return Err(RunnerError::Config(format!(
+                "--spawn-rate must be > 0, got {spawn_rate}"
+            )));
+        }
+        let run_time = duration("run-time", a.run_time.or(text(file.run_time)))?;
+        let stop_timeout = duration("stop-timeout", a.stop_timeout.or(text(file.stop_timeout)))?
+            .unwrap_or_default();
+        let request_timeout = duration(
+            "request-timeout",
+            a.request_timeout.or(text(file.request_timeout)),
+        )?;
+        let connect_timeout = duration(
+            "connect-timeout",
+            a.connect_timeout.or(text(file.connect_timeout)),
+        )?;
+        let pick_list = |cli: Vec<String>, f: Option<Vec<String>>| -> Vec<String> {
+            let v = if cli.is_empty() {
+                f.unwrap_or_default()
+            } else {
+                cli
+            };
+            v.into_iter()
+                .flat_map(|s| {
+                    s.split(',')
+                        .map(|t| t.trim().to_string())
+                        .collect::<Vec<_>>()
+                })
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let tags = pick_list(a.tags, file.tags);
+        let exclude = pick_list(a.exclude_tags, file.exclude_tags);
+        let stages = match (a.stages, file.stages) {
+            (Some(t), _) | (None, Some(StagesValue::Text(t))) => Some(
+                t.parse::<Stages>()
+                    .map_err(|e| RunnerError::Config(format!("--stages: {e}")))?,
+            ),
+            (None, Some(StagesValue::List(list))) if !list.is_empty() => Some(Stages(list)),
+            _ => None,
+        };
+        let arrival_rate = a.arrival_rate.or(file.arrival_rate);
+        if let Some(r) = arrival_rate {
+            if !(r > 0.0 && r.is_finite()) {
+                return Err(RunnerError::Config(format!(
+                    "--arrival-rate must be > 0 iterations/s, got {r}"
+                )));
+            }
+        }
+        let defaults = ClientSettings::default();
+        let client = ClientSettings {
+            request_timeout: request_timeout.or(defaults.request_timeout),
+            connect_timeout: connect_timeout.or(defaults.connect_timeout),
+            pool_max_idle_per_host: None,
+            insecure: a.insecure || file.insecure.unwrap_or(false),
+        };
+        let csv_full_history = a.csv_full_history || file.csv_full_history.unwrap_or(false);
+        let run = RunConfig {
+            host: a.host.or(file.host),
+            users,
+            spawn_rate,
+            run_time,
+            stop_timeout,
+            tags: TagFilter::new(tags, exclude),
+            reset_stats: a.reset_stats || file.reset_stats.unwrap_or(false),
+            arrival_rate,
+            client,
+            seed: a.seed.or(file.seed),
+            stats: StatsConfig {
+                full_history: csv_full_history,
+                ..StatsConfig::default()
+            },
+        };
+        let thresholds = if a.thresholds.is_empty() {
+            file.threshold.unwrap_or_default()
+        } else {
+            a.thresholds
+        };
+        for t in &thresholds {
+            t.parse::<crate::threshold::Threshold>()
+                .map_err(|e| RunnerError::Config(format!("--threshold `{t}`: {e}")))?;
+        }
+        let print_interval = a.print_interval.or(file.print_interval).unwrap_or(2.0);
+        if !(print_interval > 0.0 && print_interval.is_finite()) {
+            return Err(RunnerError::Config("--print-interval must be > 0".into()));
+        }
+        let output = OutputOptions {
+            headless: a.headless || file.headless.unwrap_or(false),
+            csv: a.csv.or(file.csv),
+            csv_full_history,
+            json: a.json.or(file.json),
+            only_summary: a.only_summary || file.only_summary.unwrap_or(false),
+            thresholds,
+            exit_code_on_error: a
+                .exit_code_on_error
+                .or(file.exit_code_on_error)
+                .unwrap_or(1),
+            loglevel: a
+                .loglevel
+                .or(file.loglevel)
+                .unwrap_or_else(|| "info".into()),
+            logfile: a.logfile.or(file.logfile),
+            print_interval: Duration::from_secs_f64(print_interval),
+        };
+        Ok(Self {
+            run,
+            output,
+            stages,
+        })
+    }
+}

@@ -1,0 +1,281 @@
+//! The life of one user: state, `on_start`, task sets (random / sequential / nested with
+//! interrupt), waits or the arrival-rate schedule, `on_stop`.
+
+use super::signal::UserSignal;
+use crate::http::{ClassHttp, HttpClient};
+use crate::record::Sink;
+use crate::task::{Entry, SetKind, SharedFn, TaskSet};
+use crate::user::User;
+use crate::wait::Wait;
+use futures::FutureExt;
+use rand::RngExt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A class after tag filtering: what its users run.
+pub(crate) struct Plan<S> {
+    pub(crate) class_name: Arc<str>,
+    pub(crate) root: TaskSet<S>,
+    pub(crate) state: Arc<dyn Fn() -> S + Send + Sync>,
+    pub(crate) on_start: Option<SharedFn<S>>,
+    pub(crate) on_stop: Option<SharedFn<S>>,
+    pub(crate) wait: Wait,
+}
+
+/// The open-model schedule: iteration `k` is due at `start + k × period`, whatever the
+/// response times. Users claim iterations with one atomic increment (no lock, no message).
+pub(crate) struct ArrivalSchedule {
+    start: Instant,
+    period: Duration,
+    /// No iteration is due at or after this instant (the run time's end).
+    end: Option<Instant>,
+    next: AtomicU64,
+    started: AtomicU64,
+}
+
+impl ArrivalSchedule {
+    pub(crate) fn new(start: Instant, per_second: f64, run_time: Option<Duration>) -> Self {
+        Self {
+            start,
+            period: Duration::from_secs_f64(1.0 / per_second),
+            end: run_time.map(|t| start + t),
+            next: AtomicU64::new(0),
+            started: AtomicU64::new(0),
+        }
+    }
+
+    /// Claim the next iteration; returns its intended start, or `None` if it would fall
+    /// after the end of the run.
+    pub(crate) fn claim(&self) -> Option<Instant> {
+        let k = self.next.fetch_add(1, Ordering::Relaxed);
+        let offset = self.period.as_secs_f64() * k as f64;
+        let due = self.start + Duration::from_secs_f64(offset);
+        match self.end {
+            Some(end) if due >= end => None,
+            _ => Some(due),
+        }
+    }
+
+    fn mark_started(&self) {
+        self.started.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Iterations started so far.
+    pub(crate) fn started(&self) -> u64 {
+        self.started.load(Ordering::Relaxed)
+    }
+}
+
+/// Everything run-wide a user needs.
+pub(crate) struct RunCtx {
+    pub(crate) sink: Arc<Sink>,
+    pub(crate) arrival: Option<ArrivalSchedule>,
+}
+
+/// What a new user is given.
+pub(crate) struct UserEnv {
+    pub(crate) http: Arc<ClassHttp>,
+    pub(crate) id: u64,
+    pub(crate) seed: u64,
+    pub(crate) signal: Arc<UserSignal>,
+    pub(crate) run: Arc<RunCtx>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Flow {
+    Continue,
+    Interrupted,
+    Stop,
+}
+
+pub(crate) async fn run_user<S: Send + 'static>(plan: Arc<Plan<S>>, env: UserEnv) {
+    let state = (plan.state)();
+    let mut user = User::new(
+        HttpClient::new(env.http.clone()),
+        state,
+        env.seed,
+        env.id,
+        plan.class_name.clone(),
+    );
+    let mut flow = Flow::Continue;
+    if let Some(f) = &plan.on_start {
+        flow = call(f, &mut user, &env, "on_start").await;
+    }
+    if flow != Flow::Stop && !env.signal.is_stopping() {
+        run_set(&plan.root, &mut user, &env, plan.wait, true).await;
+    }
+    if let Some(f) = &plan.on_stop {
+        user.interrupt = false;
+        call(f, &mut user, &env, "on_stop").await;
+    }
+}
+
+type FlowFuture<'a> = Pin<Box<dyn Future<Output = Flow> + Send + 'a>>;
+
+fn run_set<'a, S: Send + 'static>(
+    set: &'a TaskSet<S>,
+    user: &'a mut User<S>,
+    env: &'a UserEnv,
+    wait: Wait,
+    top: bool,
+) -> FlowFuture<'a> {
+    Box::pin(async move {
+        if let Some(f) = &set.on_start {
+            if call(f, user, env, "on_start").await == Flow::Stop {
+                return Flow::Stop;
+            }
+        }
+        let total: u64 = set.entries.iter().map(|e| u64::from(entry_weight(e))).sum();
+        let mut next_index = 0usize;
+        let flow = loop {
+            if env.signal.is_stopping() {
+                break Flow::Stop;
+            }
+            if top {
+                if let Some(schedule) = &env.run.arrival {
+                    let Some(intended) = schedule.claim() else {
+                        // The schedule is over: idle until the run stops this user.
+                        env.signal.stopped().await;
+                        break Flow::Stop;
+                    };
+                    if !sleep_until_or_stop(&env.signal, intended).await {
+                        break Flow::Stop;
+                    }
+                    schedule.mark_started();
+                    let lag = Instant::now().saturating_duration_since(intended);
+                    user.http.lag_us = Some(u64::try_from(lag.as_micros()).unwrap_or(u64::MAX));
+                }
+            }
+            let entry = match set.kind {
+                SetKind::Sequential => {
+                    let e = &set.entries[next_index];
+                    next_index = (next_index + 1) % set.entries.len();
+                    e
+                }
+                SetKind::Random => pick(&set.entries, total, user),
+            };
+            let started = Instant::now();
+            let result = match entry {
+                Entry::Task(t) => call(&t.func, user, env, &t.name).await,
+                Entry::Set { set: inner, .. } => {
+                    let inner_wait = inner.wait.unwrap_or(wait);
+                    match run_set(inner, user, env, inner_wait, false).await {
+                        Flow::Stop => Flow::Stop,
+                        // The parent goes on at once after an interrupt (Locust's reschedule).
+                        _ => Flow::Interrupted,
+                    }
+                }
+            };
+            match result {
+                Flow::Stop => break Flow::Stop,
+                Flow::Interrupted => continue,
+                Flow::Continue => {}
+            }
+            if user.interrupt {
+                user.interrupt = false;
+                if !top {
+                    break Flow::Interrupted;
+                }
+            }
+            if top && env.run.arrival.is_some() {
+                continue;
+            }
+            let pause = wait.next_wait(&mut user.rng, started.elapsed());
+            if !sleep_or_stop(&env.signal, pause).await {
+                break Flow::Stop;
+            }
+        };
+        if let Some(f) = &set.on_stop {
+            let interrupted = user.interrupt;
+            call(f, user, env, "on_stop").await;
+            user.interrupt = interrupted;
+        }
+        flow
+    })
+}
+
+fn entry_weight<S>(e: &Entry<S>) -> u32 {
+    match e {
+        Entry::Task(t) => t.weight,
+        Entry::Set { weight, .. } => *weight,
+    }
+}
+
+/// Weighted random choice (the filter guarantees at least one entry with weight > 0).
+fn pick<'e, S>(entries: &'e [Entry<S>], total: u64, user: &mut User<S>) -> &'e Entry<S> {
+    if entries.len() == 1 || total == 0 {
+        return &entries[0];
+    }
+    let mut r = user.rng.random_range(0..total);
+    for e in entries {
+        let w = u64::from(entry_weight(e));
+        if r < w {
+            return e;
+        }
+        r -= w;
+    }
+    &entries[entries.len() - 1]
+}
+
+/// Run one task function; errors become exceptions, panics too; `StopUser` stops the user.
+async fn call<S: Send + 'static>(
+    f: &SharedFn<S>,
+    user: &mut User<S>,
+    env: &UserEnv,
+    name: &str,
+) -> Flow {
+    env.signal.set_busy(true);
+    let outcome = AssertUnwindSafe(f.call_boxed(user)).catch_unwind().await;
+    env.signal.set_busy(false);
+    match outcome {
+        Ok(Ok(())) => Flow::Continue,
+        Ok(Err(e)) if e.is_stop_user() => Flow::Stop,
+        Ok(Err(e)) => {
+            report_exception(env, &user.class_name, name, &e.to_string());
+            Flow::Continue
+        }
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_string());
+            report_exception(env, &user.class_name, name, &format!("panic: {msg}"));
+            Flow::Continue
+        }
+    }
+}
+
+fn report_exception(env: &UserEnv, class: &str, task: &str, msg: &str) {
+    tracing::debug!(class, task, "task error: {msg}");
+    let traceback = format!("{class} > {task}");
+    env.run.sink.stats.record_exception(msg, &traceback);
+}
+
+/// Sleep `d` unless the user is told to stop first; `false` = stop.
+async fn sleep_or_stop(signal: &UserSignal, d: Duration) -> bool {
+    if d.is_zero() {
+        // Yield only when this task has used its scheduling budget, so a user whose tasks
+        // never wait cannot starve the others, at no cost otherwise.
+        tokio::task::coop::consume_budget().await;
+        return !signal.is_stopping();
+    }
+    sleep_until_or_stop(signal, Instant::now() + d).await
+}
+
+async fn sleep_until_or_stop(signal: &UserSignal, deadline: Instant) -> bool {
+    if signal.is_stopping() {
+        return false;
+    }
+    if deadline <= Instant::now() {
+        return true;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep_until(deadline.into()) => !signal.is_stopping(),
+        _ = signal.stopped() => false,
+    }
+}

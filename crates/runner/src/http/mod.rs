@@ -1,0 +1,206 @@
+//! The per-user HTTP client wrapper.
+//!
+//! Every user class owns ONE `reqwest::Client` (connection pool, TLS configuration, timeouts),
+//! built once and shared by all its users. Each user has a [`HttpClient`] handle: the shared
+//! client, the user's own cookie jar (none until a cookie arrives), and the statistics sink.
+//! Requests are timed in microseconds from just before sending until the whole body is read;
+//! content length is the number of body bytes read.
+
+mod cookies;
+mod request;
+mod response;
+
+pub use request::Request;
+pub use response::Response;
+
+pub(crate) use cookies::UserCookies;
+
+use crate::record::Sink;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::Method;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What every user of one class shares: the client, the host and the statistics sink.
+pub(crate) struct ClassHttp {
+    pub(crate) client: reqwest::Client,
+    /// Base URL without trailing slash (may be empty: then paths must be absolute URLs).
+    pub(crate) host: String,
+    pub(crate) sink: Arc<Sink>,
+}
+
+/// Connection settings shared by all users of a class (built into its one `reqwest::Client`).
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Whole-request timeout (default 60 s). A request exceeding it fails with `timeout`.
+    pub request_timeout: Option<Duration>,
+    /// TCP/TLS connect timeout (default 10 s).
+    pub connect_timeout: Option<Duration>,
+    /// Idle pooled connections kept per host (default: unlimited, as reqwest).
+    pub pool_max_idle_per_host: Option<usize>,
+    /// Accept invalid TLS certificates (default false; `--insecure`).
+    pub insecure: bool,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            request_timeout: Some(Duration::from_secs(60)),
+            connect_timeout: Some(Duration::from_secs(10)),
+            pool_max_idle_per_host: None,
+            insecure: false,
+        }
+    }
+}
+
+/// A hook that customises a class's `reqwest::ClientBuilder` (e.g. `use_preconfigured_tls`).
+pub type ClientHook =
+    Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static>;
+
+/// Build a class's shared client: defaults, then the class hook, then the per-user cookie router
+/// (installed last so that it cannot be replaced by accident).
+pub(crate) fn build_client(
+    settings: &ClientSettings,
+    hook: Option<&ClientHook>,
+) -> Result<reqwest::Client, reqwest::Error> {
+    let mut b =
+        reqwest::Client::builder().user_agent(concat!("milmove-load/", env!("CARGO_PKG_VERSION")));
+    if let Some(t) = settings.request_timeout {
+        b = b.timeout(t);
+    }
+    if let Some(t) = settings.connect_timeout {
+        b = b.connect_timeout(t);
+    }
+    if let Some(n) = settings.pool_max_idle_per_host {
+        b = b.pool_max_idle_per_host(n);
+    }
+    if settings.insecure {
+        b = b.danger_accept_invalid_certs(true);
+    }
+    if let Some(hook) = hook {
+        b = hook(b);
+    }
+    b.cookie_provider(Arc::new(UserCookies)).build()
+}
+
+/// A user's HTTP client: `get`/`post`/... build a [`Request`]; `send().await` records it.
+///
+/// ```no_run
+/// # use milmove_runner::{User, TaskResult};
+/// async fn create(u: &mut User<String>) -> TaskResult {
+///     // `http` and `state` are separate fields, so the state can feed the request.
+///     let r = u.http.post("/moves").name("/moves").json(&u.state).send().await;
+///     if r.ok() { u.state = r.text(); }
+///     Ok(())
+/// }
+/// ```
+pub struct HttpClient {
+    pub(crate) shared: Arc<ClassHttp>,
+    pub(crate) jar: Option<Box<Jar>>,
+    /// Arrival-rate mode: how late the current iteration started (µs), added to response times
+    /// to give coordinated-omission-corrected figures.
+    pub(crate) lag_us: Option<u64>,
+}
+
+impl HttpClient {
+    pub(crate) fn new(shared: Arc<ClassHttp>) -> Self {
+        Self {
+            shared,
+            jar: None,
+            lag_us: None,
+        }
+    }
+
+    /// A request with any method; `path` is appended to the host unless it is an absolute URL.
+    pub fn request(&mut self, method: Method, path: &str) -> Request<'_> {
+        Request::new(self, method, path)
+    }
+
+    /// `GET path`.
+    pub fn get(&mut self, path: &str) -> Request<'_> {
+        self.request(Method::GET, path)
+    }
+
+    /// `POST path`.
+    pub fn post(&mut self, path: &str) -> Request<'_> {
+        self.request(Method::POST, path)
+    }
+
+    /// `PUT path`.
+    pub fn put(&mut self, path: &str) -> Request<'_> {
+        self.request(Method::PUT, path)
+    }
+
+    /// `PATCH path`.
+    pub fn patch(&mut self, path: &str) -> Request<'_> {
+        self.request(Method::PATCH, path)
+    }
+
+    /// `DELETE path`.
+    pub fn delete(&mut self, path: &str) -> Request<'_> {
+        self.request(Method::DELETE, path)
+    }
+
+    /// `HEAD path`.
+    pub fn head(&mut self, path: &str) -> Request<'_> {
+        self.request(Method::HEAD, path)
+    }
+
+    /// The class's base URL (from the class or `--host`), without trailing slash.
+    pub fn host(&self) -> &str {
+        &self.shared.host
+    }
+
+    /// The shared `reqwest::Client`, for anything the wrapper does not cover. Requests sent
+    /// through it directly are neither recorded nor given this user's cookies.
+    pub fn raw_client(&self) -> &reqwest::Client {
+        &self.shared.client
+    }
+
+    /// The `Cookie` header this user would send to `url` (`None` if no cookie applies).
+    pub fn cookie_header(&self, url: &str) -> Option<String> {
+        let url = url::Url::parse(url).ok()?;
+        let value = self.jar.as_ref()?.cookies(&url)?;
+        value.to_str().ok().map(str::to_owned)
+    }
+
+    /// The value of this user's cookie `name` for `url`, if any.
+    pub fn cookie(&self, url: &str, name: &str) -> Option<String> {
+        let header = self.cookie_header(url)?;
+        header.split(';').find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+    }
+
+    /// Add a cookie (`Set-Cookie` syntax, e.g. `"session=abc; Path=/"`) for `url`.
+    pub fn add_cookie(&mut self, set_cookie: &str, url: &str) -> Result<(), url::ParseError> {
+        let url = url::Url::parse(url)?;
+        self.jar
+            .get_or_insert_with(Default::default)
+            .add_cookie_str(set_cookie, &url);
+        Ok(())
+    }
+
+    /// Forget all of this user's cookies.
+    pub fn clear_cookies(&mut self) {
+        self.jar = None;
+    }
+
+    /// Record a measurement made outside the wrapper (e.g. another protocol), as Locust's
+    /// `request` event. `error: None` is a success.
+    pub fn record(
+        &self,
+        method: &str,
+        name: &str,
+        response_time: Duration,
+        content_length: u64,
+        error: Option<&str>,
+    ) {
+        let us = u64::try_from(response_time.as_micros()).unwrap_or(u64::MAX);
+        let corrected = self.lag_us.map(|lag| us.saturating_add(lag));
+        self.shared
+            .sink
+            .record(method, name, us, corrected, content_length, error);
+    }
+}

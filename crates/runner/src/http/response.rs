@@ -1,0 +1,187 @@
+//! The result of a request, with Locust-style `success()`/`failure()` marking.
+
+use crate::error::TaskError;
+use crate::record::Sink;
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// What came back (or the error), before it is wrapped in a [`Response`].
+pub(crate) struct Outcome {
+    status: Option<StatusCode>,
+    headers: HeaderMap,
+    url: Option<url::Url>,
+    body: Bytes,
+    pub(crate) error: Option<String>,
+}
+
+impl Outcome {
+    pub(crate) fn received(
+        status: StatusCode,
+        headers: HeaderMap,
+        url: url::Url,
+        body: Bytes,
+    ) -> Self {
+        let error = if status.is_client_error() || status.is_server_error() {
+            Some(match status.canonical_reason() {
+                Some(reason) => format!("HTTP {} {}", status.as_u16(), reason),
+                None => format!("HTTP {}", status.as_u16()),
+            })
+        } else {
+            None
+        };
+        Self {
+            status: Some(status),
+            headers,
+            url: Some(url),
+            body,
+            error,
+        }
+    }
+
+    pub(crate) fn failed(error: String) -> Self {
+        Self {
+            status: None,
+            headers: HeaderMap::new(),
+            url: None,
+            body: Bytes::new(),
+            error: Some(error),
+        }
+    }
+
+    pub(crate) fn content_length(&self) -> u64 {
+        self.body.len() as u64
+    }
+}
+
+/// A `catch_response` record waiting for the task's verdict.
+pub(crate) struct Pending {
+    pub(crate) sink: Arc<Sink>,
+    pub(crate) method: Method,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) corrected: Option<u64>,
+}
+
+/// A completed request: status, headers, the body (already read), timing and outcome.
+///
+/// For a request sent with [`catch_response`](crate::Request::catch_response), call
+/// [`success`](Self::success) or [`failure`](Self::failure); the record is written when the
+/// response is dropped (with the default verdict if neither was called).
+pub struct Response {
+    outcome: Outcome,
+    response_time_us: u64,
+    pending: Option<Pending>,
+}
+
+impl Response {
+    pub(crate) fn from_outcome(
+        outcome: Outcome,
+        response_time_us: u64,
+        pending: Option<Pending>,
+    ) -> Self {
+        Self {
+            outcome,
+            response_time_us,
+            pending,
+        }
+    }
+
+    /// The status, or `None` if no response arrived (connection/TLS error, timeout).
+    pub fn status(&self) -> Option<StatusCode> {
+        self.outcome.status
+    }
+
+    /// The numeric status, `0` if no response arrived (as Locust).
+    pub fn status_code(&self) -> u16 {
+        self.outcome.status.map_or(0, |s| s.as_u16())
+    }
+
+    /// Whether the request currently counts as a success.
+    pub fn ok(&self) -> bool {
+        self.outcome.error.is_none()
+    }
+
+    /// The failure text (e.g. `HTTP 404 Not Found`, `timeout`, `connection error: ...`).
+    pub fn error(&self) -> Option<&str> {
+        self.outcome.error.as_deref()
+    }
+
+    /// Response headers (empty if no response arrived).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.outcome.headers
+    }
+
+    /// The final URL (after redirects), if a response arrived.
+    pub fn url(&self) -> Option<&url::Url> {
+        self.outcome.url.as_ref()
+    }
+
+    /// The body bytes.
+    pub fn bytes(&self) -> &Bytes {
+        &self.outcome.body
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.outcome.body).into_owned()
+    }
+
+    /// The body parsed as JSON.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, TaskError> {
+        serde_json::from_slice(&self.outcome.body).map_err(TaskError::from)
+    }
+
+    /// Response time in microseconds (send → body read).
+    pub fn response_time_us(&self) -> u64 {
+        self.response_time_us
+    }
+
+    /// Mark the request successful (only meaningful with `catch_response`).
+    pub fn success(&mut self) {
+        self.outcome.error = None;
+    }
+
+    /// Mark the request failed with `message` (only meaningful with `catch_response`).
+    pub fn failure(&mut self, message: impl Into<String>) {
+        self.outcome.error = Some(message.into());
+    }
+}
+
+impl Drop for Response {
+    fn drop(&mut self) {
+        if let Some(p) = self.pending.take() {
+            p.sink.record(
+                p.method.as_str(),
+                &p.name,
+                self.response_time_us,
+                p.corrected,
+                self.outcome.content_length(),
+                self.outcome.error.as_deref(),
+            );
+        }
+    }
+}
+
+/// A short, groupable description of a reqwest error.
+pub(crate) fn describe(e: &reqwest::Error) -> String {
+    let mut root: &dyn std::error::Error = e;
+    while let Some(s) = root.source() {
+        root = s;
+    }
+    let kind = if e.is_timeout() {
+        return "timeout".to_string();
+    } else if e.is_connect() {
+        "connection error"
+    } else if e.is_body() || e.is_decode() {
+        "body error"
+    } else if e.is_redirect() {
+        "redirect error"
+    } else if e.is_builder() {
+        "request error"
+    } else {
+        "request failed"
+    };
+    format!("{kind}: {root}")
+}

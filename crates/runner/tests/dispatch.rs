@@ -1,0 +1,81 @@
+//! Users are given classes by weight exactly as Locust's dispatcher does; fixed_count first.
+
+use milmove_runner::{DispatchClass, Dispatcher};
+
+fn class(name: &str, weight: u32, fixed: Option<u32>) -> DispatchClass {
+    DispatchClass {
+        name: name.into(),
+        weight,
+        fixed_count: fixed,
+    }
+}
+
+#[test]
+fn weights_give_exact_proportions_at_every_full_cycle() {
+    let classes = [class("A", 1, None), class("B", 3, None)];
+    let d = Dispatcher::new(&classes);
+    for cycles in 1..20 {
+        let n = 4 * cycles;
+        assert_eq!(d.counts(n, 2), vec![cycles, 3 * cycles], "n = {n}");
+    }
+    // In between cycles the split never strays more than one user from the ideal.
+    for n in 0..200 {
+        let c = d.counts(n, 2);
+        let ideal_a = n as f64 / 4.0;
+        assert!((c[0] as f64 - ideal_a).abs() <= 1.0, "n = {n}: {c:?}");
+        assert_eq!(c[0] + c[1], n);
+    }
+}
+
+#[test]
+fn order_is_deterministic_and_by_class_name() {
+    // Given in reverse order: dispatch sorts by name, so the result is the same.
+    let a = Dispatcher::new(&[class("Zeta", 1, None), class("Alpha", 1, None)]);
+    let b = Dispatcher::new(&[class("Alpha", 1, None), class("Zeta", 1, None)]);
+    let names_a: Vec<usize> = (0..10).map(|n| a.class_of(n).unwrap()).collect();
+    let names_b: Vec<usize> = (0..10).map(|n| b.class_of(n).unwrap()).collect();
+    // Index 1 is Alpha in `a`, index 0 in `b`: the first user is Alpha either way.
+    assert_eq!(names_a[0], 1);
+    assert_eq!(names_b[0], 0);
+    assert_eq!(names_a.iter().map(|&i| 1 - i).collect::<Vec<_>>(), names_b);
+}
+
+#[test]
+fn smooth_interleaving_for_two_to_one() {
+    // Locust normalises weights to a minimum of 2: 2:1 → 4:2, smooth round-robin A A B A A B.
+    let d = Dispatcher::new(&[class("A", 2, None), class("B", 1, None)]);
+    let seq: Vec<usize> = (0..6).map(|n| d.class_of(n).unwrap()).collect();
+    assert_eq!(seq, vec![0, 1, 0, 0, 1, 0]);
+    assert_eq!(d.counts(3, 2), vec![2, 1]);
+    assert_eq!(d.counts(6, 2), vec![4, 2]);
+}
+
+#[test]
+fn fixed_count_is_honoured_before_weights() {
+    let classes = [
+        class("Admin", 1, Some(2)),
+        class("Web", 1, None),
+        class("Mobile", 1, None),
+    ];
+    let d = Dispatcher::new(&classes);
+    // The two fixed users come first.
+    assert_eq!(d.counts(1, 3), vec![1, 0, 0]);
+    assert_eq!(d.counts(2, 3), vec![2, 0, 0]);
+    // Never more than the fixed count, the rest split by weight.
+    assert_eq!(d.counts(12, 3), vec![2, 5, 5]);
+    assert_eq!(d.counts(1000, 3), vec![2, 499, 499]);
+}
+
+#[test]
+fn only_fixed_classes_cap_the_user_count() {
+    let d = Dispatcher::new(&[class("A", 1, Some(3)), class("B", 1, Some(1))]);
+    assert_eq!(d.capacity(), Some(4));
+    assert_eq!(d.counts(10, 2), vec![3, 1]);
+    assert_eq!(d.class_of(4), None);
+}
+
+#[test]
+fn zero_weight_class_gets_no_user() {
+    let d = Dispatcher::new(&[class("A", 0, None), class("B", 5, None)]);
+    assert_eq!(d.counts(50, 2), vec![0, 50]);
+}

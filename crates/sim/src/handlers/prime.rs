@@ -1,0 +1,256 @@
+//! Prime API (v1, v2, v3) handlers for the operations the load tests use.
+
+use http::StatusCode;
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use super::{parse_uuid, Call, Outcome};
+use crate::api::{Api, ApiError};
+use crate::shape::prime as shape;
+use crate::state::shipments::NewShipment;
+use crate::SimState;
+
+/// Handles a Prime operation; `None` leaves it to the fallback.
+pub fn handle(sim: &SimState, call: &Call<'_>, op_id: &str) -> Option<Outcome> {
+    let v1 = call.api == Api::PrimeV1;
+    Some(match op_id {
+        "listMoves" => list_moves(sim, call),
+        "getMoveTaskOrder" => get_move(sim, call),
+        "createMTOShipment" if !v1 => create_shipment(sim, call),
+        "updateMTOShipment" if !v1 => update_shipment(sim, call),
+        "updateMTOShipmentAddress" => update_address(sim, call),
+        "createMTOAgent" => create_agent(sim, call),
+        "updateMTOAgent" => update_agent(sim, call),
+        "createMTOServiceItem" => create_service_item(sim, call),
+        "updateMTOServiceItem" => update_service_item(sim, call),
+        "updateMTOPostCounselingInformation" => post_counseling(sim, call),
+        "createPaymentRequest" => create_payment_request(sim, call),
+        "createUpload" => create_upload(sim, call),
+        _ => return None,
+    })
+}
+
+fn list_moves(sim: &SimState, call: &Call<'_>) -> Outcome {
+    let since = match call.query("since") {
+        Some(s) => Some(
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map_err(|_| ApiError::invalid("since", "must be a date-time"))?
+                .with_timezone(&chrono::Utc),
+        ),
+        None => None,
+    };
+    let moves: Vec<Value> = sim
+        .store
+        .prime_move_ids(since)
+        .iter()
+        .filter_map(|id| sim.store.moves.get(id))
+        .map(|m| shape::list_move(&m))
+        .collect();
+    call.reply(StatusCode::OK, Value::Array(moves))
+}
+
+/// Finds a move by UUID or by locator (the Prime API accepts either).
+fn find_prime_move(sim: &SimState, key: &str) -> Result<crate::state::model::Move, ApiError> {
+    let found = match Uuid::parse_str(key) {
+        Ok(id) => sim.store.prime_move(&id),
+        Err(_) => sim
+            .store
+            .move_by_locator(key)
+            .and_then(|m| sim.store.prime_move(&m.id)),
+    };
+    Ok(found?)
+}
+
+fn get_move(sim: &SimState, call: &Call<'_>) -> Outcome {
+    let m = find_prime_move(sim, call.path("moveID"))?;
+    call.reply(StatusCode::OK, shape::move_task_order(&sim.store, &m, false))
+}
+
+fn object(v: Option<&Value>) -> Option<Map<String, Value>> {
+    match v {
+        Some(Value::Object(m)) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+const SHIPMENT_SCALARS: &[&str] = &[
+    "requestedPickupDate",
+    "requestedDeliveryDate",
+    "scheduledPickupDate",
+    "actualPickupDate",
+    "firstAvailableDeliveryDate",
+    "scheduledDeliveryDate",
+    "actualDeliveryDate",
+    "primeEstimatedWeight",
+    "primeActualWeight",
+    "ntsRecordedWeight",
+    "actualProGearWeight",
+    "actualSpouseProGearWeight",
+    "customerRemarks",
+    "counselorRemarks",
+    "pointOfContact",
+    "diversion",
+    "destinationType",
+];
+
+fn scalars(body: &Map<String, Value>) -> Map<String, Value> {
+    body.iter()
+        .filter(|(k, v)| SHIPMENT_SCALARS.contains(&k.as_str()) && !v.is_null())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn create_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
+    let body = call.body_map();
+    let move_id = parse_uuid(call.body_str("moveTaskOrderID").unwrap_or(""), "moveTaskOrderID")?;
+    let agents = match body.get("agents") {
+        Some(Value::Array(a)) => a.iter().filter_map(|v| object(Some(v))).collect(),
+        _ => Vec::new(),
+    };
+    let new = NewShipment {
+        shipment_type: call.body_str("shipmentType").unwrap_or("HHG").to_string(),
+        fields: scalars(&body),
+        pickup_address: object(body.get("pickupAddress")),
+        destination_address: object(body.get("destinationAddress")),
+        agents: agents
+            .into_iter()
+            .map(|mut a: Map<String, Value>| {
+                a.remove("id");
+                a.remove("mtoShipmentID");
+                a
+            })
+            .collect(),
+    };
+    let shipment = sim.store.create_shipment(&move_id, new)?;
+    call.reply(StatusCode::OK, shape::shipment_with_items(&sim.store, &shipment))
+}
+
+fn update_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
+    let id = call.path_uuid("mtoShipmentID")?;
+    let tag = call.if_match()?;
+    let existing = sim.store.get_shipment(&id)?;
+    sim.store.prime_move(&existing.move_id)?;
+    let body = call.body_map();
+    let shipment = sim.store.update_shipment(&id, tag, &scalars(&body))?;
+    for (key, address_id) in [
+        ("pickupAddress", shipment.pickup_address_id),
+        ("destinationAddress", shipment.destination_address_id),
+    ] {
+        if let (Some(fields), Some(aid)) = (object(body.get(key)), address_id) {
+            sim.store.addresses.update(&aid, |a| {
+                for (k, v) in fields {
+                    if k != "id" && k != "eTag" {
+                        a.fields.insert(k, v);
+                    }
+                }
+                a.updated_at = crate::state::model::unique_now();
+            });
+        }
+    }
+    call.reply(StatusCode::OK, shape::shipment_with_items(&sim.store, &shipment))
+}
+
+fn update_address(sim: &SimState, call: &Call<'_>) -> Outcome {
+    let shipment_id = call.path_uuid("mtoShipmentID")?;
+    let address_id = call.path_uuid("addressID")?;
+    let tag = call.if_match()?;
+    let address =
+        sim.store
+            .update_shipment_address(&shipment_id, &address_id, tag, &call.body_map())?;
+    call.reply(StatusCode::OK, shape::address(&address))
+}
+
+fn create_agent(sim: &SimState, call: &Call<'_>) -> Outcome {
+    let shipment_id = call.path_uuid("mtoShipmentID")?;
+    let mut fields = call.body_map();
+    for k in ["id", "mtoShipmentID", "eTag", "createdAt", "updatedAt"] {
+        fields.remove(k);
+    }
+    let agent = sim.store.create_agent(&shipment_id, fields)?;
+    call.reply(StatusCode::OK, shape::agent(&agent))
+}
+
+fn update_agent(sim: &SimState, call: &Call<'_>) -> Outcome {
+    let shipment_id = call.path_uuid("mtoShipmentID")?;
+    let agent_id = call.path_uuid("agentID")?;
+    let tag = call.if_match()?;
+    let agent = sim
+        .store
+        .update_agent(&shipment_id, &agent_id, tag, &call.body_map())?;
+    call.reply(StatusCode::OK, shape::agent(&agent))
+}
+
+fn create_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
+    let mut body = call.body_map();
+    let move_id = parse_uuid(call.body_str("moveTaskOrderID").unwrap_or(""), "moveTaskOrderID")?;
+    let shipment_id = match call.body_str("mtoShipmentID") {
+        Some(s) => Some(parse_uuid(s, "mtoShipmentID")?),
+        None => None,
+    };
+    let model_type = call.body_str("modelType").unwrap_or("MTOServiceItemBasic").to_string();
+    let code = call
+        .body_str("reServiceCode")
+        .unwrap_or("MS")
+        .to_string();
+    for k in ["id", "eTag", "status", "rejectionReason", "moveTaskOrderID", "mtoShipmentID"] {
+        body.remove(k);
+    }
+    let item = sim
+        .store
+        .create_service_item(&move_id, shipment_id, &model_type, &code, body)?;
+    call.reply(StatusCode::OK, json!([shape::service_item(&item)]))
+}
+
+fn update_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
+    let id = call.path_uuid("mtoServiceItemID")?;
+    let tag = call.if_match()?;
+    let existing = sim.store.get_service_item(&id)?;
+    sim.store.prime_move(&existing.move_id)?;
+    let mut fields = call.body_map();
+    // The update payload's own discriminator (e.g. UpdateMTOServiceItemSIT) is not kept.
+    fields.remove("modelType");
+    let item = sim.store.update_service_item(&id, tag, &fields)?;
+    call.reply(StatusCode::OK, shape::service_item(&item))
+}
+
+fn post_counseling(sim: &SimState, call: &Call<'_>) -> Outcome {
+    let id = call.path_uuid("moveTaskOrderID")?;
+    let tag = call.if_match()?;
+    let m = sim.store.post_counseling(&id, tag)?;
+    call.reply(StatusCode::OK, shape::move_task_order(&sim.store, &m, false))
+}
+
+fn create_payment_request(sim: &SimState, call: &Call<'_>) -> Outcome {
+    let move_id = parse_uuid(call.body_str("moveTaskOrderID").unwrap_or(""), "moveTaskOrderID")?;
+    let mut ids = Vec::new();
+    if let Some(Value::Array(items)) = call.body.as_ref().and_then(|b| b.get("serviceItems")) {
+        for item in items {
+            let id = item.get("id").and_then(Value::as_str).unwrap_or("");
+            ids.push(parse_uuid(id, "serviceItems.id")?);
+        }
+    }
+    if ids.is_empty() {
+        return Err(ApiError::invalid("serviceItems", "at least one service item is required"));
+    }
+    let is_final = call
+        .body
+        .as_ref()
+        .and_then(|b| b.get("isFinal"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let request = sim.store.create_payment_request(&move_id, ids, is_final)?;
+    call.reply(StatusCode::CREATED, shape::payment_request(&request))
+}
+
+fn create_upload(sim: &SimState, call: &Call<'_>) -> Outcome {
+    let request_id = call.path_uuid("paymentRequestID")?;
+    sim.store.get_payment_request(&request_id)?;
+    let upload = crate::handlers::internal::store_upload(sim, call, None);
+    call.reply(
+        StatusCode::CREATED,
+        json!({"id": upload.id, "filename": upload.filename, "contentType": upload.content_type,
+               "bytes": upload.bytes,
+               "createdAt": crate::state::model::rfc3339(&upload.created_at),
+               "updatedAt": crate::state::model::rfc3339(&upload.created_at)}),
+    )
+}

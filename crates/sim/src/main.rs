@@ -1,0 +1,114 @@
+//! `milmove-sim`: runs the stand-in MilMove server until Ctrl-C.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use milmove_sim::{Knobs, Latency, SeedSize, SimConfig, SimServer, Stall};
+
+/// A stand-in MilMove server (Prime/Support over mutual TLS, office and customer apps over
+/// HTTP) driven by the real Swagger specs.
+#[derive(Debug, Parser)]
+#[command(name = "milmove-sim", version)]
+struct Args {
+    /// Directory with the bundled MilMove specs.
+    #[arg(long, env = "MILMOVE_SWAGGER_DIR")]
+    spec_dir: PathBuf,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Mutual-TLS port for the Prime and Support APIs (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    mtls_port: u16,
+    /// Office app port (ghc + internal; 0: any free port).
+    #[arg(long, default_value_t = 0)]
+    office_port: u16,
+    /// Customer app port (internal; 0: any free port).
+    #[arg(long, default_value_t = 0)]
+    customer_port: u16,
+    /// Write the generated CA, server and dev client certificate/key (PEM) to this directory.
+    #[arg(long)]
+    tls_dir: Option<PathBuf>,
+    /// Also accept client certificates with this SHA-256 digest (hex); repeatable.
+    #[arg(long = "allow-digest")]
+    allow_digests: Vec<String>,
+    /// Moves seeded as already available to the Prime.
+    #[arg(long, default_value_t = 20)]
+    seed_moves: usize,
+    /// Moves seeded waiting for counseling and for TOO approval (each).
+    #[arg(long, default_value_t = 10)]
+    seed_office_moves: usize,
+    /// Added latency: none, fixed:50ms, uniform:10ms..100ms, lognormal:50ms,0.5
+    #[arg(long, default_value = "none")]
+    latency: Latency,
+    /// Fraction of API requests answered with an injected 500 (0..=1).
+    #[arg(long, default_value_t = 0.0)]
+    error_rate: f64,
+    /// Periodic stall LENGTH/PERIOD, e.g. 1s/10s.
+    #[arg(long)]
+    stall: Option<Stall>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if !(0.0..=1.0).contains(&args.error_rate) {
+        eprintln!("error: --error-rate must be between 0 and 1");
+        return ExitCode::from(2);
+    }
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(n) = args.threads {
+        runtime.worker_threads(n.max(1));
+    }
+    let runtime = match runtime.build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(args))
+}
+
+async fn run(args: Args) -> ExitCode {
+    let config = SimConfig {
+        spec_dir: Some(args.spec_dir),
+        bind: args.bind,
+        mtls_port: args.mtls_port,
+        office_port: args.office_port,
+        customer_port: args.customer_port,
+        knobs: Knobs {
+            latency: args.latency,
+            error_rate: args.error_rate,
+            stall: args.stall,
+        },
+        seed: SeedSize {
+            prime_moves: args.seed_moves,
+            office_moves: args.seed_office_moves,
+        },
+        allowed_digests: args.allow_digests,
+        tls_dir: args.tls_dir.clone(),
+    };
+    let sim = match SimServer::start(config).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("prime/support (mutual TLS): {}", sim.mtls_url);
+    println!("office (ghc, internal):     {}", sim.office_url);
+    println!("customer (internal):        {}", sim.customer_url);
+    if let Some(dir) = &args.tls_dir {
+        println!("certificates written to {}", dir.display());
+    }
+    if tokio::signal::ctrl_c().await.is_err() {
+        eprintln!("error: cannot wait for Ctrl-C");
+    }
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,220 @@
+//! Starting and stopping the stand-in: [`SimConfig`] → [`SimServer::start`] → [`SimHandle`].
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::knobs::Knobs;
+use crate::listen::serve;
+use crate::pipeline::Listener;
+use crate::state::seed::SeedSize;
+use crate::tls::{CertifiedKeyPem, SimCa};
+use crate::{SimError, SimState};
+
+/// How to run the stand-in.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Directory with the bundled specs (`prime.yaml`, `ghc.yaml`, …). `None`: the
+    /// `MILMOVE_SWAGGER_DIR` environment variable.
+    pub spec_dir: Option<PathBuf>,
+    /// Address to bind (default 127.0.0.1).
+    pub bind: IpAddr,
+    /// Mutual-TLS (Prime/Support) port; 0 picks a free port.
+    pub mtls_port: u16,
+    /// Office (ghc/internal) port; 0 picks a free port.
+    pub office_port: u16,
+    /// Customer (internal) port; 0 picks a free port.
+    pub customer_port: u16,
+    /// Fault knobs.
+    pub knobs: Knobs,
+    /// How much data to seed.
+    pub seed: SeedSize,
+    /// Extra client-certificate SHA-256 digests (hex) to accept besides the dev certificate.
+    pub allowed_digests: Vec<String>,
+    /// Write the CA, server and dev client certificate/key (PEM) here.
+    pub tls_dir: Option<PathBuf>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            spec_dir: None,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            mtls_port: 0,
+            office_port: 0,
+            customer_port: 0,
+            knobs: Knobs::default(),
+            seed: SeedSize {
+                prime_moves: 20,
+                office_moves: 10,
+            },
+            allowed_digests: Vec::new(),
+            tls_dir: None,
+        }
+    }
+}
+
+/// Entry point for starting the stand-in.
+pub struct SimServer;
+
+/// A running stand-in. Dropping it without [`SimHandle::shutdown`] leaves it running until
+/// the runtime ends.
+pub struct SimHandle {
+    /// Base URL of the mutual-TLS listener (`https://127.0.0.1:PORT`): Prime and Support.
+    pub mtls_url: String,
+    /// Base URL of the office listener (`http://127.0.0.1:PORT`): ghc and internal.
+    pub office_url: String,
+    /// Base URL of the customer listener (`http://127.0.0.1:PORT`): internal.
+    pub customer_url: String,
+    /// The CA certificate (PEM) that signed the server and client certificates.
+    pub ca_pem: String,
+    /// The dev client certificate (PEM), allowed on the mutual-TLS listener.
+    pub client_cert_pem: String,
+    /// The dev client private key (PEM). Keep it in memory.
+    pub client_key_pem: String,
+    /// SHA-256 digest (hex) of the dev client certificate.
+    pub client_sha256: String,
+    state: Arc<SimState>,
+    ca: Arc<SimCa>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for SimHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHandle")
+            .field("mtls_url", &self.mtls_url)
+            .field("office_url", &self.office_url)
+            .field("customer_url", &self.customer_url)
+            .finish_non_exhaustive()
+    }
+}
+
+async fn bind(ip: IpAddr, port: u16) -> Result<(TcpListener, String), SimError> {
+    let listener = TcpListener::bind(SocketAddr::new(ip, port)).await?;
+    let addr = listener.local_addr()?;
+    Ok((listener, addr.to_string()))
+}
+
+fn write_tls_dir(
+    dir: &std::path::Path,
+    ca: &SimCa,
+    server: &CertifiedKeyPem,
+    client: &CertifiedKeyPem,
+) -> Result<(), SimError> {
+    std::fs::create_dir_all(dir)?;
+    let files = [
+        ("ca.pem", ca.cert_pem()),
+        ("server.pem", server.cert_pem.as_str()),
+        ("server.key", server.key_pem.as_str()),
+        ("client.pem", client.cert_pem.as_str()),
+        ("client.key", client.key_pem.as_str()),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text)?;
+    }
+    Ok(())
+}
+
+impl SimServer {
+    /// Loads the specs, generates the certificates, seeds the state and starts the three
+    /// listeners.
+    pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+        let spec_dir = match config.spec_dir.clone() {
+            Some(d) => d,
+            None => std::env::var_os("MILMOVE_SWAGGER_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| {
+                    SimError::Config(
+                        "no spec directory: pass one or set MILMOVE_SWAGGER_DIR".into(),
+                    )
+                })?,
+        };
+        let seed = config.seed;
+        let loading = tokio::task::spawn_blocking(move || {
+            let specs = crate::validate::Specs::load(&spec_dir)?;
+            let store = crate::state::Store::seeded(seed)?;
+            Ok::<_, SimError>((specs, store))
+        });
+        let ca = Arc::new(SimCa::generate()?);
+        let server_cert = ca.issue_server()?;
+        let client = ca.issue_client("milmove-sim dev client")?;
+        let tls_config = ca.server_config(&server_cert)?;
+        if let Some(dir) = &config.tls_dir {
+            write_tls_dir(dir, &ca, &server_cert, &client)?;
+        }
+        let (specs, store) = loading
+            .await
+            .map_err(|e| SimError::Config(format!("loading task failed: {e}")))??;
+        let state = Arc::new(SimState {
+            store,
+            sessions: Default::default(),
+            specs,
+            knobs: parking_lot::RwLock::new(config.knobs),
+            allowed: Default::default(),
+            started: Instant::now(),
+        });
+        state.allowed.allow(&client.sha256);
+        for d in &config.allowed_digests {
+            state.allowed.allow(d);
+        }
+        let (mtls, mtls_addr) = bind(config.bind, config.mtls_port).await?;
+        let (office, office_addr) = bind(config.bind, config.office_port).await?;
+        let (customer, customer_addr) = bind(config.bind, config.customer_port).await?;
+        let (stop, rx) = watch::channel(false);
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls_config);
+        let tasks = vec![
+            tokio::spawn(serve(mtls, Listener::Mtls, Some(acceptor), state.clone(), rx.clone())),
+            tokio::spawn(serve(office, Listener::Office, None, state.clone(), rx.clone())),
+            tokio::spawn(serve(customer, Listener::Customer, None, state.clone(), rx)),
+        ];
+        Ok(SimHandle {
+            mtls_url: format!("https://{mtls_addr}"),
+            office_url: format!("http://{office_addr}"),
+            customer_url: format!("http://{customer_addr}"),
+            ca_pem: ca.cert_pem().to_string(),
+            client_cert_pem: client.cert_pem.clone(),
+            client_key_pem: client.key_pem.clone(),
+            client_sha256: client.sha256.clone(),
+            state,
+            ca,
+            stop,
+            tasks,
+        })
+    }
+}
+
+impl SimHandle {
+    /// The shared state (store, sessions, specs), e.g. for tests.
+    pub fn state(&self) -> &Arc<SimState> {
+        &self.state
+    }
+
+    /// Issues another client certificate signed by the stand-in's CA; when `allow` is false
+    /// its digest is unknown to the server (requests get 401).
+    pub fn issue_client_cert(&self, name: &str, allow: bool) -> Result<CertifiedKeyPem, SimError> {
+        let cert = self.ca.issue_client(name)?;
+        if allow {
+            self.state.allowed.allow(&cert.sha256);
+        }
+        Ok(cert)
+    }
+
+    /// Replaces the fault knobs while running.
+    pub fn set_knobs(&self, knobs: Knobs) {
+        *self.state.knobs.write() = knobs;
+    }
+
+    /// Stops the listeners and ends every open connection.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}

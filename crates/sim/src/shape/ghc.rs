@@ -1,0 +1,238 @@
+//! JSON bodies in the GHC (office) API shapes.
+
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use super::prime;
+use crate::state::model::{
+    etag, rfc3339, stable_uuid, Customer, Move, Orders, PaymentRequest, PaymentServiceItem, ServiceItem,
+    Shipment,
+};
+use crate::state::Store;
+
+fn get<'a>(m: &'a Map<String, Value>, k: &str) -> Option<&'a Value> {
+    m.get(k).filter(|v| !v.is_null())
+}
+
+/// A duty location by id (`{id, name, address}`), if seeded.
+pub fn duty_location(store: &Store, id: Option<&Value>) -> Option<Value> {
+    let id = Uuid::parse_str(id?.as_str()?).ok()?;
+    let d = store.duty_locations.iter().find(|d| d.id == id)?;
+    let address = store.addresses.get(&d.address_id).map(|a| prime::address(&a));
+    Some(json!({"id": d.id, "name": d.name, "address_id": d.address_id, "address": address}))
+}
+
+/// A customer.
+pub fn customer(c: &Customer) -> Value {
+    let mut out = Map::new();
+    for key in [
+        "first_name", "last_name", "middle_name", "suffix", "edipi", "agency", "email", "phone",
+        "current_address", "backup_contact", "phoneIsPreferred", "emailIsPreferred",
+        "secondaryTelephone", "backupAddress",
+    ] {
+        let source = match key {
+            "agency" => "affiliation",
+            "email" => "personal_email",
+            "phone" => "telephone",
+            "current_address" => "residential_address",
+            other => other,
+        };
+        if let Some(v) = get(&c.profile, key).or_else(|| get(&c.profile, source)) {
+            out.insert(key.into(), v.clone());
+        }
+    }
+    out.insert("id".into(), json!(c.id));
+    out.insert("userID".into(), json!(c.user_id));
+    out.insert("eTag".into(), json!(etag(&c.updated_at)));
+    Value::Object(out)
+}
+
+/// Orders with entitlement, duty locations and customer.
+pub fn order(store: &Store, o: &Orders) -> Value {
+    let f = &o.fields;
+    let mut out = Map::new();
+    let pairs = [
+        ("order_number", "orders_number"),
+        ("order_type", "orders_type"),
+        ("orders_type", "orders_type"),
+        ("order_type_detail", "orders_type_detail"),
+        ("date_issued", "issue_date"),
+        ("report_by_date", "report_by_date"),
+        ("department_indicator", "department_indicator"),
+        ("tac", "tac"),
+        ("sac", "sac"),
+        ("has_dependents", "has_dependents"),
+        ("spouse_has_pro_gear", "spouse_has_pro_gear"),
+        ("grade", "grade"),
+    ];
+    for (to, from) in pairs {
+        if let Some(v) = get(f, from) {
+            out.insert(to.into(), v.clone());
+        }
+    }
+    let mut entitlement = match get(f, "entitlement") {
+        Some(Value::Object(e)) => e.clone(),
+        _ => Map::new(),
+    };
+    entitlement.entry("authorizedWeight").or_insert(json!(8000));
+    entitlement.entry("totalWeight").or_insert(json!(8000));
+    entitlement.insert("eTag".into(), json!(etag(&o.updated_at)));
+    out.insert("entitlement".into(), Value::Object(entitlement));
+    if let Some(d) = duty_location(store, get(f, "origin_duty_location_id")) {
+        out.insert("originDutyLocation".into(), d);
+    }
+    if let Some(d) = duty_location(store, get(f, "new_duty_location_id")) {
+        out.insert("destinationDutyLocation".into(), d);
+    }
+    if let Some(c) = store.customers.get(&o.customer_id) {
+        out.insert("customer".into(), customer(&c));
+        for k in ["first_name", "last_name"] {
+            if let Some(v) = get(&c.profile, k) {
+                out.insert(k.into(), v.clone());
+            }
+        }
+    }
+    if let Some(m) = o.move_id.and_then(|id| store.moves.get(&id)) {
+        out.insert("moveCode".into(), json!(m.locator));
+        out.insert("moveTaskOrderID".into(), json!(m.id));
+    }
+    out.insert("id".into(), json!(o.id));
+    out.insert("customerID".into(), json!(o.customer_id));
+    out.insert("uploaded_order_id".into(), json!(o.uploaded_orders_id));
+    out.insert("eTag".into(), json!(etag(&o.updated_at)));
+    Value::Object(out)
+}
+
+/// A move.
+pub fn move_(m: &Move) -> Value {
+    let mut out = json!({
+        "id": m.id, "locator": m.locator, "ordersId": m.orders_id, "referenceId": m.reference_id,
+        "status": m.status, "contractorId": m.contractor_id,
+        "createdAt": rfc3339(&m.created_at), "updatedAt": rfc3339(&m.updated_at),
+        "eTag": etag(&m.updated_at),
+    });
+    if let Value::Object(map) = &mut out {
+        if let Some(t) = &m.available_to_prime_at {
+            map.insert("availableToPrimeAt".into(), json!(rfc3339(t)));
+        }
+        if let Some(t) = &m.approved_at {
+            map.insert("approvedAt".into(), json!(rfc3339(t)));
+        }
+    }
+    out
+}
+
+/// A shipment (agents under `mtoAgents`).
+pub fn shipment(store: &Store, s: &Shipment) -> Value {
+    let mut out = prime::shipment(store, s);
+    if let Value::Object(map) = &mut out {
+        if let Some(agents) = map.remove("agents") {
+            map.insert("mtoAgents".into(), agents);
+        }
+        if let Some(r) = s.fields.get("rejectionReason") {
+            map.insert("rejectionReason".into(), r.clone());
+        }
+        if let Some(t) = &s.approved_date {
+            map.insert("approvedDate".into(), json!(rfc3339(t)));
+        }
+    }
+    out
+}
+
+/// A service item (GHC requires `reServiceID` and `reServiceName`).
+pub fn service_item(i: &ServiceItem) -> Value {
+    let mut out = json!({
+        "id": i.id, "moveTaskOrderID": i.move_id, "reServiceCode": i.code,
+        "reServiceID": stable_uuid(i.code.as_bytes()),
+        "reServiceName": service_name(&i.code), "status": i.status,
+        "createdAt": rfc3339(&i.created_at), "updatedAt": rfc3339(&i.updated_at),
+        "eTag": etag(&i.updated_at),
+    });
+    if let Value::Object(map) = &mut out {
+        if let Some(s) = i.shipment_id {
+            map.insert("mtoShipmentID".into(), json!(s));
+        }
+        if let Some(r) = &i.rejection_reason {
+            map.insert("rejectionReason".into(), json!(r));
+        }
+        for k in ["reason", "description", "sitEntryDate", "sitDepartureDate", "estimatedWeight"] {
+            if let Some(v) = i.body.get(k).filter(|v| !v.is_null()) {
+                map.insert(k.into(), v.clone());
+            }
+        }
+    }
+    out
+}
+
+fn service_name(code: &str) -> &'static str {
+    match code {
+        "MS" => "Move management",
+        "CS" => "Counseling",
+        "DDSHUT" => "Domestic destination shuttle service",
+        "DOSHUT" => "Domestic origin shuttle service",
+        "DOFSIT" => "Domestic origin 1st day SIT",
+        "DDFSIT" => "Domestic destination 1st day SIT",
+        "DCRT" => "Domestic crating",
+        _ => "Service item",
+    }
+}
+
+/// A payment service item.
+pub fn payment_service_item(p: &PaymentRequest, i: &PaymentServiceItem) -> Value {
+    let mut out = json!({
+        "id": i.id, "paymentRequestID": p.id, "mtoServiceItemID": i.service_item_id,
+        "status": i.status, "priceCents": 12_345, "createdAt": rfc3339(&p.created_at),
+        "eTag": etag(&i.updated_at),
+    });
+    if let (Some(r), Value::Object(map)) = (&i.rejection_reason, &mut out) {
+        map.insert("rejectionReason".into(), json!(r));
+    }
+    out
+}
+
+/// A payment request with its service items.
+pub fn payment_request(p: &PaymentRequest) -> Value {
+    let items: Vec<Value> = p.items.iter().map(|i| payment_service_item(p, i)).collect();
+    json!({
+        "id": p.id, "isFinal": p.is_final, "moveTaskOrderID": p.move_id, "status": p.status,
+        "paymentRequestNumber": p.number, "serviceItems": items,
+        "createdAt": rfc3339(&p.created_at), "eTag": etag(&p.updated_at),
+    })
+}
+
+/// One row of the moves/counseling queue.
+pub fn queue_move(store: &Store, m: &Move) -> Value {
+    let orders = store.orders.get(&m.orders_id);
+    let mut out = json!({
+        "id": m.id, "locator": m.locator, "status": m.status,
+        "shipmentsCount": m.shipment_ids.len(), "submittedAt": rfc3339(&m.created_at),
+    });
+    if let (Some(o), Value::Object(map)) = (orders, &mut out) {
+        if let Some(c) = store.customers.get(&o.customer_id) {
+            map.insert("customer".into(), customer(&c));
+        }
+        if let Some(d) = duty_location(store, get(&o.fields, "origin_duty_location_id")) {
+            map.insert("originDutyLocation".into(), d);
+        }
+        if let Some(v) = get(&o.fields, "department_indicator") {
+            map.insert("departmentIndicator".into(), v.clone());
+        }
+    }
+    out
+}
+
+/// One row of the payment requests queue.
+pub fn queue_payment_request(store: &Store, p: &PaymentRequest) -> Value {
+    let mut out = json!({
+        "id": p.id, "moveID": p.move_id, "status": "Payment requested",
+        "submittedAt": rfc3339(&p.created_at), "age": 0,
+    });
+    if let (Some(m), Value::Object(map)) = (store.moves.get(&p.move_id), &mut out) {
+        map.insert("locator".into(), json!(m.locator));
+        let o = store.orders.get(&m.orders_id);
+        if let Some(c) = o.and_then(|o| store.customers.get(&o.customer_id)) {
+            map.insert("customer".into(), customer(&c));
+        }
+    }
+    out
+}

@@ -1,0 +1,170 @@
+//! Start-up data: duty locations, a contractor, a transportation office, customers with
+//! orders and uploaded-orders documents, moves available to the Prime (with a shipment and an
+//! approved service item each), moves waiting for counseling or approval, and pending payment
+//! requests, so every load-test flow has something to work on immediately.
+
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use super::model::{unique_now, DutyLocation, Upload};
+use super::shipments::NewShipment;
+use super::{StateResult, Store};
+
+/// How much to seed.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedSize {
+    /// Moves already approved and available to the Prime.
+    pub prime_moves: usize,
+    /// Moves in `NEEDS SERVICE COUNSELING` and in `SUBMITTED` (each).
+    pub office_moves: usize,
+}
+
+fn obj(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// A US address in camelCase fields.
+pub fn sample_address(n: usize) -> Map<String, Value> {
+    let cities = [
+        ("Beverly Hills", "CA", "90210", "LOS ANGELES"),
+        ("Fort Gordon", "GA", "30813", "RICHMOND"),
+        ("San Antonio", "TX", "78234", "BEXAR"),
+        ("Norfolk", "VA", "23511", "NORFOLK CITY"),
+    ];
+    let (city, state, zip, county) = cities[n % cities.len()];
+    obj(json!({
+        "streetAddress1": format!("{} Main St", 100 + n),
+        "city": city, "state": state, "postalCode": zip, "county": county, "country": "US",
+    }))
+}
+
+impl Store {
+    /// Creates an empty store with the seeded reference data and `size` worth of moves.
+    pub fn seeded(size: SeedSize) -> StateResult<Store> {
+        let mut store = Store {
+            contractor_id: Uuid::new_v4(),
+            office_id: Uuid::new_v4(),
+            ..Store::default()
+        };
+        let names = [
+            "Fort Gordon", "JB San Antonio", "NAS Norfolk", "Fort Bragg", "Yuma AFB",
+        ];
+        for (i, name) in names.iter().enumerate() {
+            let address_id = store.add_address(sample_address(i));
+            store.duty_locations.push(DutyLocation {
+                id: Uuid::new_v4(),
+                name: name.to_string(),
+                address_id,
+                affiliation: "ARMY".into(),
+            });
+        }
+        for i in 0..size.prime_moves {
+            let mv = store.seed_move(i, "SUBMITTED")?;
+            store.approve_move(&mv, None)?;
+            let shipment = store.create_shipment(&mv, store.seed_shipment(i))?;
+            let item = store.create_service_item(
+                &mv,
+                None,
+                "MTOServiceItemBasic",
+                "MS",
+                obj(json!({"modelType": "MTOServiceItemBasic", "reServiceCode": "MS"})),
+            )?;
+            let tag = super::model::etag(&item.updated_at);
+            store.set_service_item_status(&item.id, &tag, "APPROVED", None)?;
+            let tag = super::model::etag(&shipment.updated_at);
+            store.set_shipment_status(&shipment.id, &tag, "APPROVED", None)?;
+            if i % 2 == 0 {
+                store.create_payment_request(&mv, vec![item.id], false)?;
+            }
+        }
+        for i in 0..size.office_moves {
+            store.seed_move(i, "NEEDS SERVICE COUNSELING")?;
+            let mv = store.seed_move(i, "SUBMITTED")?;
+            store
+                .moves
+                .update(&mv, |m| m.available_to_prime_at = None);
+            store.insert_shipment(&mv, store.seed_shipment(i), "SUBMITTED")?;
+        }
+        Ok(store)
+    }
+
+    fn seed_shipment(&self, i: usize) -> NewShipment {
+        let date = chrono::Utc::now().date_naive() + chrono::Days::new(30 + i as u64 % 30);
+        NewShipment {
+            shipment_type: "HHG".into(),
+            fields: obj(json!({
+                "requestedPickupDate": date.to_string(),
+                "primeEstimatedWeight": 4000 + (i % 10) * 100,
+                "customerRemarks": "seeded by milmove-sim",
+            })),
+            pickup_address: Some(sample_address(i)),
+            destination_address: Some(sample_address(i + 1)),
+            agents: vec![obj(json!({
+                "firstName": "Rita", "lastName": "Releaser", "agentType": "RELEASING_AGENT",
+                "email": "rita@example.com", "phone": "555-555-5555",
+            }))],
+        }
+    }
+
+    /// Creates a user, customer, orders (with an uploaded orders document) and a move.
+    pub fn seed_move(&self, i: usize, status: &str) -> StateResult<Uuid> {
+        let user_id = Uuid::new_v4();
+        let customer = self.create_customer(
+            user_id,
+            obj(json!({
+                "first_name": "Seeded", "last_name": format!("Customer{i}"),
+                "edipi": format!("{:010}", 1_000_000 + i),
+                "affiliation": "ARMY", "telephone": "555-555-5555",
+                "personal_email": format!("seeded{i}@example.com"),
+            })),
+        );
+        let origin = &self.duty_locations[i % self.duty_locations.len()];
+        let dest = &self.duty_locations[(i + 1) % self.duty_locations.len()];
+        let today = chrono::Utc::now().date_naive();
+        let orders = self.create_orders(
+            customer.id,
+            obj(json!({
+                "orders_type": "PERMANENT_CHANGE_OF_STATION",
+                "issue_date": today.to_string(),
+                "report_by_date": (today + chrono::Days::new(60)).to_string(),
+                "has_dependents": false, "spouse_has_pro_gear": false,
+                "origin_duty_location_id": origin.id.to_string(),
+                "new_duty_location_id": dest.id.to_string(),
+                "grade": "E-5", "orders_number": format!("ORD{i:06}"),
+                "tac": "F8J1", "sac": "E2-SAC", "department_indicator": "ARMY",
+            })),
+        )?;
+        let now = unique_now();
+        self.add_upload(Upload {
+                id: Uuid::new_v4(),
+                document_id: Some(orders.uploaded_orders_id),
+                filename: "orders.pdf".into(),
+                content_type: "application/pdf".into(),
+                bytes: 10_596,
+                checksum: "seeded".into(),
+                created_at: now,
+        });
+        Ok(self.create_move(orders.id, status)?.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_prime_and_office_moves() {
+        let store = Store::seeded(SeedSize {
+            prime_moves: 4,
+            office_moves: 2,
+        })
+        .unwrap();
+        assert_eq!(store.prime_move_ids(None).len(), 4);
+        assert_eq!(store.moves.len(), 8);
+        assert_eq!(store.payment_requests.len(), 2);
+        assert_eq!(store.duty_locations.len(), 5);
+    }
+}

@@ -1,0 +1,120 @@
+//! Which user classes an app runs, with their weights and data-store groups, and `--list`.
+
+use std::fmt::Write as _;
+
+use super::args::AppArgs;
+use crate::catalog::ClassSpec;
+use crate::classes;
+
+/// The three binaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppKind {
+    /// `prime-load`: Prime, Support and Prime workflow users.
+    Prime,
+    /// `office-load`: Services Counselor, TOO and TIO users.
+    Office,
+    /// `milmove-load`: customer users.
+    Milmove,
+}
+
+impl AppKind {
+    /// The binary's name.
+    pub fn bin_name(self) -> &'static str {
+        match self {
+            AppKind::Prime => "prime-load",
+            AppKind::Office => "office-load",
+            AppKind::Milmove => "milmove-load",
+        }
+    }
+}
+
+/// Classes sharing one set of data stores (as the old suite's class-level stores): the
+/// Prime/Support group, the office group and the customer group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreGroup {
+    /// Prime, Support and Prime workflow users.
+    Prime,
+    /// Services Counselor, TOO and TIO users.
+    Office,
+    /// Customer users.
+    Customer,
+}
+
+/// A class chosen for a run.
+pub struct Selected {
+    /// The class.
+    pub spec: ClassSpec,
+    /// Its weight (from the flags).
+    pub weight: u32,
+    /// Whose data stores it shares.
+    pub group: StoreGroup,
+}
+
+/// The classes of `kind` (all of them with `--all`), leaving out weight-0 classes.
+pub fn select(kind: AppKind, args: &AppArgs) -> Vec<Selected> {
+    let prime = [
+        (classes::prime_user(), args.prime_user_weight, StoreGroup::Prime),
+        (classes::support_user(), args.support_user_weight, StoreGroup::Prime),
+        (classes::prime_workflow_user(), args.prime_workflow_user_weight, StoreGroup::Prime),
+    ];
+    let office = [
+        (classes::services_counselor_user(), args.services_counselor_user_weight, StoreGroup::Office),
+        (classes::too_user(), args.too_user_weight, StoreGroup::Office),
+        (classes::tio_user(), args.tio_user_weight, StoreGroup::Office),
+    ];
+    let customer = [(classes::customer_user(), args.customer_user_weight, StoreGroup::Customer)];
+    let mut chosen = Vec::new();
+    if args.all || kind == AppKind::Prime {
+        chosen.extend(prime);
+    }
+    if args.all || kind == AppKind::Office {
+        chosen.extend(office);
+    }
+    if args.all || kind == AppKind::Milmove {
+        chosen.extend(customer);
+    }
+    chosen
+        .into_iter()
+        .filter(|(_, weight, _)| *weight > 0)
+        .map(|(spec, weight, group)| Selected { spec, weight, group })
+        .collect()
+}
+
+/// The `--list` text: each class with its weight and tags, then its tasks (set, weight, tags,
+/// and the request that shows the task ran).
+pub fn list_text(selected: &[Selected]) -> String {
+    let mut out = String::new();
+    for s in selected {
+        let spec = &s.spec;
+        let _ = writeln!(
+            out,
+            "{} (weight {}, {} host{}, tags: {})",
+            spec.name,
+            s.weight,
+            spec.domain,
+            if spec.mutual_tls { ", mutual TLS" } else { "" },
+            spec.tags.join(", ")
+        );
+        for (set, task) in spec.all_tasks() {
+            let place = match set {
+                Some(set) if set.sequential => format!("{} step", set.name),
+                Some(set) => format!("{} (weight {})", set.name, set.weight),
+                None => format!("weight {}", task.weight),
+            };
+            let mut tags = task.tags.clone();
+            if let Some(set) = set {
+                tags.extend(set.tags.iter().copied());
+            }
+            let _ = writeln!(
+                out,
+                "    {:<40} {:<28} tags: {:<60} {} {}",
+                task.name,
+                place,
+                tags.join(", "),
+                task.request.0,
+                task.request.1
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,32 @@
+//! The crate's error type (setup errors; task failures are recorded by the runner).
+
+use std::path::PathBuf;
+
+/// Errors while preparing the MilMove user classes.
+#[derive(Debug, thiserror::Error)]
+pub enum TasksError {
+    /// No spec directory was given and `MILMOVE_SWAGGER_DIR` is not set.
+    #[error(
+        "no MilMove spec directory: set MILMOVE_SWAGGER_DIR (or --swagger-dir) to the folder \
+         holding prime.yaml, prime_v3.yaml, support.yaml, ghc.yaml and internal.yaml"
+    )]
+    NoSpecDir,
+    /// A spec could not be loaded.
+    #[error("cannot load the MilMove spec {path}: {source}")]
+    Spec {
+        /// The spec file.
+        path: PathBuf,
+        /// The parser's error.
+        source: milmove_parser::ParserError,
+    },
+    /// A fake request body could not be generated.
+    #[error("cannot generate a fake {method} {path} body: {message}")]
+    Fake {
+        /// HTTP method.
+        method: String,
+        /// Path template.
+        path: String,
+        /// The parser's message.
+        message: String,
+    },
+}

@@ -1,0 +1,107 @@
+//! Services Counselor tasks: counseling queue, and counseling updates of orders, allowances
+//! and the customer.
+
+use milmove_runner::{TaskResult, User};
+use serde_json::{json, Value};
+
+use crate::apis::Api;
+use crate::call::{text, Call};
+use crate::context::MilMoveUser;
+use crate::fake::fake_body;
+use crate::office::common::{duty_location_ids, remember_queue_moves};
+use crate::prime::service_items::keep_fields;
+use crate::store::{etag, Kind};
+
+/// `GET /ghc/v1/queues/counseling`.
+pub const COUNSELING_QUEUE: &str = "/ghc/v1/queues/counseling";
+/// `PATCH /ghc/v1/counseling/orders/{orderID}`.
+pub const COUNSELING_UPDATE_ORDER: &str = "/ghc/v1/counseling/orders/{orderID}";
+/// `PATCH /ghc/v1/counseling/orders/{orderID}/allowances`.
+pub const COUNSELING_UPDATE_ALLOWANCE: &str = "/ghc/v1/counseling/orders/{orderID}/allowances";
+/// `PATCH /ghc/v1/customer/{customerID}`.
+pub const UPDATE_CUSTOMER: &str = "/ghc/v1/customer/{customerID}";
+
+/// getServicesCounselingQueue: moves needing counseling (first page, oldest first).
+pub async fn counseling_queue(u: &mut User<MilMoveUser>) -> TaskResult {
+    let shared = u.state.shared.clone();
+    let path = format!(
+        "{COUNSELING_QUEUE}?page=1&perPage=50&sort=submittedAt&order=asc\
+         &status=NEEDS%20SERVICE%20COUNSELING"
+    );
+    if let Some(page) = Call::get(path, COUNSELING_QUEUE).send(u).await {
+        remember_queue_moves(&shared.stores, &page);
+    }
+    Ok(())
+}
+
+/// counselingUpdateOrder: new dates and type for stored orders (duty locations kept).
+pub async fn counseling_update_order(u: &mut User<MilMoveUser>) -> TaskResult {
+    let shared = u.state.shared.clone();
+    let Some(claim) = shared.stores.of(Kind::Order).claim_where(&mut u.rng, |_| true) else {
+        return Ok(());
+    };
+    let order = claim.object().clone();
+    let (origin, destination) = duty_location_ids(&order);
+    let mut body = fake_body(u, Api::Ghc, "/counseling/orders/{orderID}", "patch", json!({}), false)?;
+    keep_fields(&mut body, &["issueDate", "reportByDate", "ordersType"]);
+    body["originDutyLocationId"] = Value::String(origin);
+    body["newDutyLocationId"] = Value::String(destination);
+    let path = format!("/ghc/v1/counseling/orders/{}", claim.id());
+    let call = Call::patch(path, COUNSELING_UPDATE_ORDER)
+        .if_match(etag(&order))
+        .json(body);
+    call.send_update(u, claim).await;
+    Ok(())
+}
+
+/// counselingUpdateAllowance: new entitlements for stored orders.
+pub async fn counseling_update_allowance(u: &mut User<MilMoveUser>) -> TaskResult {
+    let shared = u.state.shared.clone();
+    let Some(claim) = shared.stores.of(Kind::Order).claim_where(&mut u.rng, |_| true) else {
+        return Ok(());
+    };
+    let order = claim.object().clone();
+    let body = fake_body(
+        u,
+        Api::Ghc,
+        "/counseling/orders/{orderID}/allowances",
+        "patch",
+        json!({}),
+        false,
+    )?;
+    let path = format!("/ghc/v1/counseling/orders/{}/allowances", claim.id());
+    let call = Call::patch(path, COUNSELING_UPDATE_ALLOWANCE)
+        .if_match(etag(&order))
+        .json(body);
+    call.send_update(u, claim).await;
+    Ok(())
+}
+
+/// updateCustomer: new contact details for a stored customer (an existing current address is
+/// kept by id; a customer without one gets none).
+pub async fn update_customer(u: &mut User<MilMoveUser>) -> TaskResult {
+    let shared = u.state.shared.clone();
+    let Some(claim) = shared.stores.of(Kind::Customer).claim_where(&mut u.rng, |_| true) else {
+        return Ok(());
+    };
+    let customer = claim.object().clone();
+    let address_id = text(&customer["current_address"], "id").to_string();
+    let overrides = if address_id.is_empty() {
+        json!({})
+    } else {
+        json!({ "current_address": { "id": address_id } })
+    };
+    let mut body = fake_body(u, Api::Ghc, "/customer/{customerID}", "patch", overrides, true)?;
+    if let Some(object) = body.as_object_mut() {
+        if address_id.is_empty() {
+            object.remove("current_address");
+        }
+        object.remove("backupAddress");
+    }
+    let path = format!("/ghc/v1/customer/{}", claim.id());
+    let call = Call::patch(path, UPDATE_CUSTOMER)
+        .if_match(etag(&customer))
+        .json(body);
+    call.send_update(u, claim).await;
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! Prime workflows: the HHG move (a sequential task set, each step using the previous step's
+//! results) and the endpoint workflow (make sure a move exists, then create a shipment on it).
+//!
+//! Each finished iteration is recorded as a pseudo-request with method `WORKFLOW` (as
+//! locust-plugins records transactions): its time is the whole iteration; an iteration whose
+//! step failed is recorded as a failure naming the step (the step's own request is recorded
+//! as well). A failed step skips the remaining steps of that iteration.
+
+use std::time::Instant;
+
+use milmove_runner::{TaskResult, User};
+use serde_json::Value;
+
+use crate::call::{text, Call};
+use crate::context::{MilMoveUser, WorkflowState};
+use crate::prime::payments::{payment_request_body, CREATE_PAYMENT_REQUEST};
+use crate::prime::service_items::{create_service_item_body, send_create_service_item};
+use crate::prime::shipments::{
+    create_shipment_body, update_shipment_body, CREATE_SHIPMENT, UPDATE_SHIPMENT,
+};
+use crate::prime::moves::POST_COUNSELING_INFO;
+use crate::store::{etag, Kind};
+use crate::support::{create_available_move, service_item_status_call, shipment_status_call};
+
+/// The method of the workflow pseudo-requests.
+pub const WORKFLOW_METHOD: &str = "WORKFLOW";
+/// The name the HHG workflow is recorded under.
+pub const HHG_WORKFLOW: &str = "hhg move";
+/// The name the endpoint workflow is recorded under.
+pub const ENDPOINT_WORKFLOW: &str = "endpoint: create shipment on a move";
+
+/// Records the end of a workflow iteration.
+fn record_workflow(u: &User<MilMoveUser>, name: &str, started: Instant, failed: Option<&str>) {
+    let error = failed.map(|step| format!("step {step} failed"));
+    u.http
+        .record(WORKFLOW_METHOD, name, started.elapsed(), 0, error.as_deref());
+}
+
+/// Marks the step failed when `result` is `None`; returns the value otherwise.
+fn step<T>(u: &mut User<MilMoveUser>, name: &'static str, result: Option<T>) -> Option<T> {
+    if result.is_none() {
+        u.state.workflow.failed_step = Some(name);
+    }
+    result
+}
+
+/// HHG step 1: a new move, created (Support) and made available to the Prime.
+pub async fn hhg_create_move(u: &mut User<MilMoveUser>) -> TaskResult {
+    u.state.workflow = WorkflowState {
+        started: Some(Instant::now()),
+        ..WorkflowState::default()
+    };
+    let created = create_available_move(u).await;
+    u.state.workflow.move_task_order = step(u, "hhg_create_move", created);
+    Ok(())
+}
+
+/// HHG step 2: the Prime's post-counseling information on the move.
+pub async fn hhg_post_counseling_info(u: &mut User<MilMoveUser>) -> TaskResult {
+    let Some(mto) = u.state.workflow.move_task_order.clone().filter(|_| u.state.workflow.running()) else {
+        return Ok(());
+    };
+    let path = format!(
+        "/prime/v1/move-task-orders/{}/post-counseling-info",
+        text(&mto, "id")
+    );
+    let updated = Call::patch(path, POST_COUNSELING_INFO)
+        .if_match(etag(&mto))
+        .send(u)
+        .await;
+    if let Some(updated) = step(u, "hhg_post_counseling_info", updated) {
+        u.state.workflow.move_task_order = Some(updated);
+    }
+    Ok(())
+}
+
+/// HHG step 3: an HHG shipment on the move (prime v3).
+pub async fn hhg_create_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
+    let Some(mto) = u.state.workflow.move_task_order.clone().filter(|_| u.state.workflow.running()) else {
+        return Ok(());
+    };
+    let body = create_shipment_body(u, text(&mto, "id"))?;
+    let created = Call::post(CREATE_SHIPMENT, CREATE_SHIPMENT)
+        .json(body)
+        .send(u)
+        .await;
+    u.state.workflow.shipment = step(u, "hhg_create_shipment", created);
+    Ok(())
+}
+
+/// HHG step 4: the shipment approved (Support).
+pub async fn hhg_approve_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
+    let Some(shipment) = u.state.workflow.shipment.clone().filter(|_| u.state.workflow.running()) else {
+        return Ok(());
+    };
+    let approved = shipment_status_call(u, &shipment, "APPROVED")?.send(u).await;
+    if let Some(approved) = step(u, "hhg_approve_shipment", approved) {
+        u.state.workflow.shipment = Some(approved);
+    }
+    Ok(())
+}
+
+/// HHG step 5: a shuttle service item on the shipment.
+pub async fn hhg_request_shuttle(u: &mut User<MilMoveUser>) -> TaskResult {
+    let Some(shipment) = u.state.workflow.shipment.clone().filter(|_| u.state.workflow.running()) else {
+        return Ok(());
+    };
+    let body = create_service_item_body(u, &shipment, "MTOServiceItemShuttle", "DOSHUT")?;
+    let created = send_create_service_item(u, body).await;
+    u.state.workflow.service_items = step(u, "hhg_request_shuttle", created).unwrap_or_default();
+    Ok(())
+}
+
+/// HHG step 6: the shuttle service item(s) approved (Support).
+pub async fn hhg_approve_service_item(u: &mut User<MilMoveUser>) -> TaskResult {
+    if !u.state.workflow.running() {
+        return Ok(());
+    }
+    let items = std::mem::take(&mut u.state.workflow.service_items);
+    let mut approved = Vec::with_capacity(items.len());
+    for item in items {
+        let result = service_item_status_call(&item, "APPROVED").send(u).await;
+        match step(u, "hhg_approve_service_item", result) {
+            Some(updated) => approved.push(updated),
+            None => break,
+        }
+    }
+    u.state.workflow.service_items = approved;
+    Ok(())
+}
+
+/// HHG step 7: the shipment's dates and actual weight (prime v3).
+pub async fn hhg_update_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
+    let Some(shipment) = u.state.workflow.shipment.clone().filter(|_| u.state.workflow.running()) else {
+        return Ok(());
+    };
+    let body = update_shipment_body(u, 4000)?;
+    let path = format!("/prime/v3/mto-shipments/{}", text(&shipment, "id"));
+    let updated = Call::patch(path, UPDATE_SHIPMENT)
+        .if_match(etag(&shipment))
+        .json(body)
+        .send(u)
+        .await;
+    if let Some(updated) = step(u, "hhg_update_shipment", updated) {
+        u.state.workflow.shipment = Some(updated);
+    }
+    Ok(())
+}
+
+/// HHG step 8: a payment request for the approved shuttle; records the iteration and hands
+/// its objects to the data stores, then returns to the parent task set.
+pub async fn hhg_request_payment(u: &mut User<MilMoveUser>) -> TaskResult {
+    let workflow = std::mem::take(&mut u.state.workflow);
+    u.interrupt();
+    let Some(started) = workflow.started else {
+        return Ok(());
+    };
+    let mut failed = workflow.failed_step;
+    let item = workflow.service_items.first().cloned();
+    if let (None, Some(item)) = (failed, item) {
+        let body = payment_request_body(u, &item)?;
+        let created = Call::post(CREATE_PAYMENT_REQUEST, CREATE_PAYMENT_REQUEST)
+            .json(body)
+            .send(u)
+            .await;
+        match created {
+            Some(request) => {
+                u.state.shared.stores.of(Kind::PaymentRequest).put(request);
+            }
+            None => failed = Some("hhg_request_payment"),
+        }
+    } else if failed.is_none() {
+        failed = Some("hhg_request_shuttle");
+    }
+    let stores = &u.state.shared.stores;
+    if let Some(mto) = workflow.move_task_order {
+        stores.of(Kind::Move).put(mto);
+    }
+    if let Some(shipment) = workflow.shipment {
+        stores.of(Kind::Shipment).put(shipment);
+    }
+    stores.of(Kind::ServiceItem).put_all(Value::Array(workflow.service_items));
+    record_workflow(u, HHG_WORKFLOW, started, failed);
+    Ok(())
+}
+
+/// The endpoint workflow: a stored move (or a new one), then a shipment on it.
+pub async fn endpoint_workflow(u: &mut User<MilMoveUser>) -> TaskResult {
+    let started = Instant::now();
+    let shared = u.state.shared.clone();
+    let known = shared.stores.of(Kind::Move).random(&mut u.rng);
+    let mto = match known {
+        Some(m) => Some(m.as_ref().clone()),
+        None => {
+            let created = create_available_move(u).await;
+            if let Some(mto) = &created {
+                shared.stores.of(Kind::Move).put(mto.clone());
+            }
+            created
+        }
+    };
+    let Some(mto) = mto else {
+        record_workflow(u, ENDPOINT_WORKFLOW, started, Some("ensure_move"));
+        return Ok(());
+    };
+    let body = create_shipment_body(u, text(&mto, "id"))?;
+    let created = Call::post(CREATE_SHIPMENT, CREATE_SHIPMENT)
+        .json(body)
+        .send(u)
+        .await;
+    let failed = match created {
+        Some(shipment) => {
+            shared.stores.of(Kind::Shipment).put(shipment);
+            None
+        }
+        None => Some("create_shipment"),
+    };
+    record_workflow(u, ENDPOINT_WORKFLOW, started, failed);
+    Ok(())
+}
