@@ -14,7 +14,9 @@ const SPECS: [&str; 4] = ["prime", "support", "ghc", "internal"];
 fn dir() -> Option<PathBuf> {
     let dir = std::env::var_os("MILMOVE_SWAGGER_DIR").map(PathBuf::from);
     if dir.is_none() {
-        eprintln!("SKIPPED: MILMOVE_SWAGGER_DIR not set (the benchmarks need the real MilMove specs)");
+        eprintln!(
+            "SKIPPED: MILMOVE_SWAGGER_DIR not set (the benchmarks need the real MilMove specs)"
+        );
     }
     dir
 }
@@ -28,12 +30,18 @@ fn load_and_compile(path: &PathBuf) -> ApiParser {
 fn bench_load(c: &mut Criterion) {
     let Some(dir) = dir() else { return };
     let mut group = c.benchmark_group("load_resolve_compile");
-    group.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
     for spec in SPECS {
         let path = dir.join(format!("{spec}.yaml"));
         group.bench_function(spec, |b| b.iter(|| black_box(load_and_compile(&path))));
     }
-    let paths: Vec<PathBuf> = SPECS.iter().map(|s| dir.join(format!("{s}.yaml"))).collect();
+    let paths: Vec<PathBuf> = SPECS
+        .iter()
+        .map(|s| dir.join(format!("{s}.yaml")))
+        .collect();
     group.bench_function("all_four", |b| {
         b.iter(|| {
             for p in &paths {
@@ -49,14 +57,23 @@ fn bench_fake(c: &mut Criterion) {
     let parser = Arc::new(load_and_compile(&dir.join("support.yaml")));
     let support = SupportApiParser::new(parser.clone());
     let mut group = c.benchmark_group("fake_create_move_task_order");
-    group.throughput(Throughput::Elements(1)).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    group
+        .throughput(Throughput::Elements(1))
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
     for (name, require_all) in [("optional_1_in_4", false), ("require_all", true)] {
         let mut rng = rng_from_seed(1);
         group.bench_function(format!("support_parser/{name}"), |b| {
             b.iter(|| {
                 black_box(
                     support
-                        .fake_request_with_rng("/move-task-orders", "post", None, require_all, &mut rng)
+                        .fake_request_with_rng(
+                            "/move-task-orders",
+                            "post",
+                            None,
+                            require_all,
+                            &mut rng,
+                        )
                         .expect("body"),
                 )
             })
@@ -66,7 +83,13 @@ fn bench_fake(c: &mut Criterion) {
             b.iter(|| {
                 black_box(
                     parser
-                        .fake_request_with_rng("/move-task-orders", "post", None, require_all, &mut rng)
+                        .fake_request_with_rng(
+                            "/move-task-orders",
+                            "post",
+                            None,
+                            require_all,
+                            &mut rng,
+                        )
                         .expect("body"),
                 )
             })

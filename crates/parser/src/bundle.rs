@@ -67,12 +67,21 @@ pub fn bundle(doc: Value, root_path: Option<&Path>, name: &str) -> Result<Value>
     let swagger2 = defs_key.len() == 1;
     for (section, stem, value) in std::mem::take(&mut b.sections) {
         let slot = if swagger2 {
-            out.as_object_mut().map(|o| o.entry(section).or_insert_with(|| Value::Object(Map::new())))
+            out.as_object_mut().map(|o| {
+                o.entry(section)
+                    .or_insert_with(|| Value::Object(Map::new()))
+            })
         } else {
             out.as_object_mut()
-                .map(|o| o.entry("components").or_insert_with(|| Value::Object(Map::new())))
+                .map(|o| {
+                    o.entry("components")
+                        .or_insert_with(|| Value::Object(Map::new()))
+                })
                 .and_then(Value::as_object_mut)
-                .map(|c| c.entry(section).or_insert_with(|| Value::Object(Map::new())))
+                .map(|c| {
+                    c.entry(section)
+                        .or_insert_with(|| Value::Object(Map::new()))
+                })
         };
         if let Some(Value::Object(map)) = slot {
             map.entry(stem).or_insert(value);
@@ -125,8 +134,15 @@ impl Bundler {
                 let mut out = Map::with_capacity(obj.len());
                 for (k, child) in obj {
                     if !in_schema && (k == "responses" || k == "parameters") && depth > 0 {
-                        let section = if k == "responses" { "responses" } else { "parameters" };
-                        out.insert(k.clone(), self.walk_section(child, file, section, depth + 1)?);
+                        let section = if k == "responses" {
+                            "responses"
+                        } else {
+                            "parameters"
+                        };
+                        out.insert(
+                            k.clone(),
+                            self.walk_section(child, file, section, depth + 1)?,
+                        );
                         continue;
                     }
                     let root_defs = depth == 0
@@ -144,7 +160,13 @@ impl Bundler {
     /// Walks a `responses` map or `parameters` list, remembering inlined external targets
     /// so that `#/responses/<stem>` style references to them also resolve (as the bundler
     /// MilMove uses does).
-    fn walk_section(&mut self, v: &Value, file: &Path, section: &'static str, depth: usize) -> Result<Value> {
+    fn walk_section(
+        &mut self,
+        v: &Value,
+        file: &Path,
+        section: &'static str,
+        depth: usize,
+    ) -> Result<Value> {
         let one = |b: &mut Self, item: &Value| -> Result<Value> {
             let walked = b.walk(item, file, false, depth + 1)?;
             if let Some(r) = item.get("$ref").and_then(Value::as_str) {
@@ -167,7 +189,11 @@ impl Bundler {
                 }
                 Ok(Value::Object(out))
             }
-            Value::Array(items) => items.iter().map(|i| one(self, i)).collect::<Result<Vec<_>>>().map(Value::Array),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| one(self, i))
+                .collect::<Result<Vec<_>>>()
+                .map(Value::Array),
             other => self.walk(other, file, false, depth),
         }
     }
@@ -208,7 +234,10 @@ impl Bundler {
                 }
             };
             let mut out = Map::new();
-            out.insert("$ref".into(), Value::String(format!("{}{name}", self.defs_prefix)));
+            out.insert(
+                "$ref".into(),
+                Value::String(format!("{}{name}", self.defs_prefix)),
+            );
             out.extend(siblings);
             return Ok(Value::Object(out));
         }

@@ -21,7 +21,10 @@ where
         .map(|(_, c)| c.to_string())
         .collect();
     if good.is_empty() {
-        scored.first().map(|(_, c)| vec![c.to_string()]).unwrap_or_default()
+        scored
+            .first()
+            .map(|(_, c)| vec![c.to_string()])
+            .unwrap_or_default()
     } else {
         good
     }
@@ -49,7 +52,10 @@ mod tests {
 
     #[test]
     fn nearest_names_come_first() {
-        let c = closest("/mto-shipment", ["/moves", "/mto-shipments", "/mto-service-items"]);
+        let c = closest(
+            "/mto-shipment",
+            ["/moves", "/mto-shipments", "/mto-service-items"],
+        );
         assert_eq!(c[0], "/mto-shipments");
         assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(closest("zzzz", ["a"]), vec!["a".to_string()]);

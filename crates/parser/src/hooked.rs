@@ -25,7 +25,9 @@ pub struct HookedParser<H> {
 
 impl<H> std::fmt::Debug for HookedParser<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HookedParser").field("parser", &self.parser).finish_non_exhaustive()
+        f.debug_struct("HookedParser")
+            .field("parser", &self.parser)
+            .finish_non_exhaustive()
     }
 }
 
@@ -44,8 +46,16 @@ impl<H: FakeHooks + Default> HookedParser<H> {
 impl<H: FakeHooks> HookedParser<H> {
     /// Wraps a shared parser with the given hooks.
     pub fn with_hooks(parser: Arc<ApiParser>, hooks: H) -> Self {
-        let gens = parser.operations().iter().map(|_| OnceLock::new()).collect();
-        HookedParser { parser, hooks, gens }
+        let gens = parser
+            .operations()
+            .iter()
+            .map(|_| OnceLock::new())
+            .collect();
+        HookedParser {
+            parser,
+            hooks,
+            gens,
+        }
     }
 
     /// The wrapped parser.
@@ -68,7 +78,13 @@ impl<H: FakeHooks> HookedParser<H> {
         let cell = self.gens[i].get_or_init(|| {
             let schema = self.parser.request_body_at(i)?;
             let anchor = self.parser.date_anchor();
-            Some(Arc::new(BodyGen::compile(&schema, Direction::Request, anchor, &self.hooks, op)))
+            Some(Arc::new(BodyGen::compile(
+                &schema,
+                Direction::Request,
+                anchor,
+                &self.hooks,
+                op,
+            )))
         });
         cell.clone().ok_or_else(|| no_body(op, "request"))
     }
@@ -83,7 +99,13 @@ impl<H: FakeHooks> HookedParser<H> {
         require_all: bool,
         seed: u64,
     ) -> Result<Value> {
-        self.fake_request_with_rng(path, method, overrides, require_all, &mut rng_from_seed(seed))
+        self.fake_request_with_rng(
+            path,
+            method,
+            overrides,
+            require_all,
+            &mut rng_from_seed(seed),
+        )
     }
 
     /// Like [`HookedParser::fake_request`], drawing from a caller's RNG.
@@ -98,7 +120,8 @@ impl<H: FakeHooks> HookedParser<H> {
         let i = self.parser.operation_index(path, method)?;
         let gen = self.generator_at(i)?;
         let mut body = gen.generate(rng, require_all, overrides);
-        self.hooks.request(&self.parser.operations()[i], &mut body, overrides, rng);
+        self.hooks
+            .request(&self.parser.operations()[i], &mut body, overrides, rng);
         Ok(body)
     }
 }

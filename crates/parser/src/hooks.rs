@@ -39,7 +39,13 @@ pub trait FakeHooks: Send + Sync {
     /// Per request, after data: adjust a generated body (e.g. make item dimensions smaller
     /// than crate dimensions). `overrides` are the caller's overrides, already merged in;
     /// leave the fields they name alone.
-    fn request(&self, operation: &Operation, body: &mut Value, overrides: Option<&Value>, rng: &mut FakeRng) {
+    fn request(
+        &self,
+        operation: &Operation,
+        body: &mut Value,
+        overrides: Option<&Value>,
+        rng: &mut FakeRng,
+    ) {
         let _ = (operation, body, overrides, rng);
     }
 }

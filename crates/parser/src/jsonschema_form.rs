@@ -23,7 +23,10 @@ fn convert(schema: &Value, dir: Direction) -> Value {
     let Value::Object(obj) = schema else {
         return schema.clone();
     };
-    let nullable = obj.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+    let nullable = obj
+        .get("nullable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     if let Some(r) = obj.get("$ref") {
         let stub = json!({ "$ref": r });
         return if nullable {
@@ -51,7 +54,11 @@ fn convert(schema: &Value, dir: Direction) -> Value {
             }
             "exclusiveMaximum" | "exclusiveMinimum" => {
                 if v.as_bool() == Some(true) {
-                    let bound = if k == "exclusiveMaximum" { "maximum" } else { "minimum" };
+                    let bound = if k == "exclusiveMaximum" {
+                        "maximum"
+                    } else {
+                        "minimum"
+                    };
                     if let Some(b) = obj.get(bound) {
                         out.insert(k.clone(), b.clone());
                     }
@@ -60,14 +67,20 @@ fn convert(schema: &Value, dir: Direction) -> Value {
                 }
             }
             "maximum" | "minimum" => {
-                let ex = if k == "maximum" { "exclusiveMaximum" } else { "exclusiveMinimum" };
+                let ex = if k == "maximum" {
+                    "exclusiveMaximum"
+                } else {
+                    "exclusiveMinimum"
+                };
                 if obj.get(ex).and_then(Value::as_bool) != Some(true) {
                     out.insert(k.clone(), v.clone());
                 }
             }
             "properties" | "patternProperties" | "definitions" => {
                 let map = v.as_object().map(|m| {
-                    m.iter().map(|(n, s)| (n.clone(), convert(s, dir))).collect::<Map<_, _>>()
+                    m.iter()
+                        .map(|(n, s)| (n.clone(), convert(s, dir)))
+                        .collect::<Map<_, _>>()
                 });
                 out.insert(k.clone(), Value::Object(map.unwrap_or_default()));
             }
@@ -98,7 +111,9 @@ fn convert(schema: &Value, dir: Direction) -> Value {
                 out.insert(k.clone(), c);
             }
             "allOf" | "anyOf" | "oneOf" => {
-                let list = v.as_array().map(|a| a.iter().map(|s| convert(s, dir)).collect());
+                let list = v
+                    .as_array()
+                    .map(|a| a.iter().map(|s| convert(s, dir)).collect());
                 out.insert(k.clone(), Value::Array(list.unwrap_or_default()));
             }
             "maxLength" | "minLength" | "maxItems" | "minItems" | "uniqueItems" | "pattern"
@@ -144,16 +159,26 @@ mod tests {
 
     #[test]
     fn nullable_and_exclusive_bounds_convert() {
-        let s = json!({"type": "integer", "nullable": true, "maximum": 5, "exclusiveMaximum": true});
+        let s =
+            json!({"type": "integer", "nullable": true, "maximum": 5, "exclusiveMaximum": true});
         let j = to_json_schema(&s, Direction::Request);
-        assert_eq!(j, json!({"type": ["integer", "null"], "exclusiveMaximum": 5}));
+        assert_eq!(
+            j,
+            json!({"type": ["integer", "null"], "exclusiveMaximum": 5})
+        );
     }
 
     #[test]
     fn read_only_fields_are_not_required_in_requests() {
         let s = json!({"type": "object", "required": ["id", "name"], "properties": {
             "id": {"type": "string", "readOnly": true}, "name": {"type": "string"}}});
-        assert_eq!(to_json_schema(&s, Direction::Request)["required"], json!(["name"]));
-        assert_eq!(to_json_schema(&s, Direction::Response)["required"], json!(["id", "name"]));
+        assert_eq!(
+            to_json_schema(&s, Direction::Request)["required"],
+            json!(["name"])
+        );
+        assert_eq!(
+            to_json_schema(&s, Direction::Response)["required"],
+            json!(["id", "name"])
+        );
     }
 }

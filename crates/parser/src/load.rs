@@ -132,7 +132,10 @@ pub async fn fetch_text(
     if !status.is_success() {
         return Err(fetch_err(format!("HTTP status {status}")));
     }
-    let text = response.text().await.map_err(|e| fetch_err(e.to_string()))?;
+    let text = response
+        .text()
+        .await
+        .map_err(|e| fetch_err(e.to_string()))?;
     if let (Some(file), Some(dir)) = (&cache_file, cache_dir) {
         std::fs::create_dir_all(dir).map_err(|error| ParserError::Io {
             path: dir.to_path_buf(),

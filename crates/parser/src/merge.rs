@@ -47,7 +47,9 @@ fn merge_into(acc: &mut Map<String, Value>, part: Map<String, Value>) {
                 }
             }
             "required" => {
-                let slot = acc.entry("required").or_insert_with(|| Value::Array(vec![]));
+                let slot = acc
+                    .entry("required")
+                    .or_insert_with(|| Value::Array(vec![]));
                 if let (Some(list), Value::Array(new)) = (slot.as_array_mut(), v) {
                     for name in new {
                         if !list.contains(&name) {

@@ -89,10 +89,18 @@ pub fn read_operations(doc: &Value, resolver: &Resolver<'_>) -> Vec<Operation> {
         return out;
     };
     for (path, item) in paths {
-        let shared = item.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+        let shared = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
-            let own = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+            let own = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let merged = crate::upgrade::merge_params(&shared, &own);
             out.push(read_operation(doc, resolver, path, method, op, &merged));
         }
@@ -110,7 +118,11 @@ fn read_operation(
 ) -> Operation {
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut parameters = Vec::new();
@@ -124,11 +136,18 @@ fn read_operation(
             _ => continue,
         };
         parameters.push(Parameter {
-            name: p.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+            name: p
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             location,
             required: p.get("required").and_then(Value::as_bool).unwrap_or(false),
             schema: resolver.resolve(p.get("schema").unwrap_or(&Value::Bool(true))),
-            description: p.get("description").and_then(Value::as_str).map(String::from),
+            description: p
+                .get("description")
+                .and_then(Value::as_str)
+                .map(String::from),
         });
     }
     let body = op.get("requestBody").map(|b| deref(doc, b));
@@ -147,7 +166,10 @@ fn read_operation(
                     location: ParamLocation::FormData,
                     required: required.contains(name),
                     schema: schema.clone(),
-                    description: schema.get("description").and_then(Value::as_str).map(String::from),
+                    description: schema
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .map(String::from),
                 });
             }
         }
@@ -158,9 +180,19 @@ fn read_operation(
         .map(|r| r.keys().filter(|k| !k.starts_with("x-")).cloned().collect())
         .unwrap_or_default();
     let mut produces: Vec<String> = Vec::new();
-    for r in op.get("responses").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
+    for r in op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.values())
+    {
         let r = deref(doc, r);
-        for mt in r.get("content").and_then(Value::as_object).into_iter().flat_map(|c| c.keys()) {
+        for mt in r
+            .get("content")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|c| c.keys())
+        {
             if !produces.contains(mt) {
                 produces.push(mt.clone());
             }
@@ -169,12 +201,18 @@ fn read_operation(
     Operation {
         method: method.to_ascii_uppercase(),
         path: path.to_string(),
-        operation_id: op.get("operationId").and_then(Value::as_str).map(String::from),
+        operation_id: op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .map(String::from),
         summary: op.get("summary").and_then(Value::as_str).map(String::from),
         tags: strings(op.get("tags")),
         parameters,
         has_json_body: consumes.iter().any(|c| is_json(c)),
-        body_required: body.and_then(|b| b.get("required")).and_then(Value::as_bool).unwrap_or(false),
+        body_required: body
+            .and_then(|b| b.get("required"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         consumes,
         produces,
         responses,
@@ -201,7 +239,10 @@ fn form_schema(body: &Value) -> Option<&Value> {
     if content.keys().any(|k| is_json(k)) {
         return None;
     }
-    content.iter().find(|(k, _)| k.contains("form")).and_then(|(_, m)| m.get("schema"))
+    content
+        .iter()
+        .find(|(k, _)| k.contains("form"))
+        .and_then(|(_, m)| m.get("schema"))
 }
 
 /// Whether a media type is JSON (`application/json`, `application/merge-patch+json`, …).

@@ -101,12 +101,27 @@ impl ApiParser {
             .iter()
             .map(|op| OpCache {
                 request: OnceLock::new(),
-                responses: op.responses.iter().map(|s| (s.clone(), OnceLock::new())).collect(),
+                responses: op
+                    .responses
+                    .iter()
+                    .map(|s| (s.clone(), OnceLock::new()))
+                    .collect(),
                 extra: crate::cache::OpExtras::new(op.responses.len()),
             })
             .collect();
         let date_anchor = chrono::Utc::now().date_naive();
-        Ok(ApiParser { name, source, doc, openapi, base_path, operations, router, subtypes, cache, date_anchor })
+        Ok(ApiParser {
+            name,
+            source,
+            doc,
+            openapi,
+            base_path,
+            operations,
+            router,
+            subtypes,
+            cache,
+            date_anchor,
+        })
     }
 
     /// Sets the day fake dates are generated around (default: today, UTC). Dates are
@@ -156,7 +171,9 @@ impl ApiParser {
 
     /// The operation with this `operationId`.
     pub fn operation_by_id(&self, operation_id: &str) -> Option<&Operation> {
-        self.operations.iter().find(|o| o.operation_id.as_deref() == Some(operation_id))
+        self.operations
+            .iter()
+            .find(|o| o.operation_id.as_deref() == Some(operation_id))
     }
 
     /// Matches a concrete request path (base path removed) to an operation.
@@ -170,7 +187,11 @@ impl ApiParser {
     /// The index of the operation for a path template (or concrete path) and method.
     pub fn operation_index(&self, path: &str, method: &str) -> Result<usize> {
         let upper = method.to_ascii_uppercase();
-        if let Some(i) = self.operations.iter().position(|o| o.path == path && o.method == upper) {
+        if let Some(i) = self
+            .operations
+            .iter()
+            .position(|o| o.path == path && o.method == upper)
+        {
             return Ok(i);
         }
         self.match_route(method, path).map(|m| m.index)
@@ -178,7 +199,8 @@ impl ApiParser {
 
     /// The operation for a path template (or concrete path) and method.
     pub fn operation(&self, path: &str, method: &str) -> Result<&Operation> {
-        self.operation_index(path, method).map(|i| &self.operations[i])
+        self.operation_index(path, method)
+            .map(|i| &self.operations[i])
     }
 
     /// The resolved schema of the request body (JSON, or else the form fields), or `None`
@@ -236,7 +258,11 @@ impl ApiParser {
         cell.get_or_init(|| {
             let r = deref(&self.doc, self.op_json(i)?.get("responses")?.get(status)?);
             let content = r.get("content")?.as_object()?;
-            let media = content.iter().find(|(k, _)| is_json(k)).or_else(|| content.iter().next())?.1;
+            let media = content
+                .iter()
+                .find(|(k, _)| is_json(k))
+                .or_else(|| content.iter().next())?
+                .1;
             Some(Arc::new(self.resolver().resolve(media.get("schema")?)))
         })
         .clone()
@@ -244,7 +270,10 @@ impl ApiParser {
 
     /// The resolved schema of a definition (`components/schemas/<name>`).
     pub fn definition(&self, name: &str) -> Result<Value> {
-        let schemas = self.doc.pointer("/components/schemas").and_then(Value::as_object);
+        let schemas = self
+            .doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object);
         match schemas.and_then(|s| s.get(name)) {
             Some(_) => {
                 let r = format!("#/components/schemas/{}", crate::load::escape_pointer(name));
@@ -252,15 +281,26 @@ impl ApiParser {
             }
             None => Err(ParserError::UnknownDefinition {
                 name: name.to_string(),
-                closest: closest(name, schemas.into_iter().flat_map(|s| s.keys().map(String::as_str))),
+                closest: closest(
+                    name,
+                    schemas
+                        .into_iter()
+                        .flat_map(|s| s.keys().map(String::as_str)),
+                ),
             }),
         }
     }
 
     /// Names of all definitions (`components/schemas`).
     pub fn definition_names(&self) -> Vec<&str> {
-        let schemas = self.doc.pointer("/components/schemas").and_then(Value::as_object);
-        schemas.into_iter().flat_map(|s| s.keys().map(String::as_str)).collect()
+        let schemas = self
+            .doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object);
+        schemas
+            .into_iter()
+            .flat_map(|s| s.keys().map(String::as_str))
+            .collect()
     }
 
     pub(crate) fn resolver(&self) -> Resolver<'_> {
@@ -269,12 +309,18 @@ impl ApiParser {
 
     fn op_json(&self, i: usize) -> Option<&Value> {
         let op = &self.operations[i];
-        self.doc.get("paths")?.get(&op.path)?.get(op.method.to_ascii_lowercase())
+        self.doc
+            .get("paths")?
+            .get(&op.path)?
+            .get(op.method.to_ascii_lowercase())
     }
 }
 
 fn base_path_of(doc: &Value) -> String {
-    let url = doc.pointer("/servers/0/url").and_then(Value::as_str).unwrap_or("/");
+    let url = doc
+        .pointer("/servers/0/url")
+        .and_then(Value::as_str)
+        .unwrap_or("/");
     let path = match url.find("://") {
         Some(i) => url[i + 3..].find('/').map_or("", |j| &url[i + 3 + j..]),
         None => url,
@@ -299,7 +345,10 @@ fn check_refs(root: &Value, v: &Value, file: &str, at: &mut String) -> Result<()
                 }
             }
             for (k, child) in obj {
-                if matches!(k.as_str(), "example" | "examples" | "x-examples" | "default" | "enum") {
+                if matches!(
+                    k.as_str(),
+                    "example" | "examples" | "x-examples" | "default" | "enum"
+                ) {
                     continue;
                 }
                 let len = at.len();

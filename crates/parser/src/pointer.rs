@@ -63,10 +63,16 @@ mod tests {
     #[test]
     fn pointers_follow_objects_arrays_and_escapes() {
         let doc = json!({"paths": {"/a/{id}": {"get": [1, 2]}}, "x~y": 3});
-        assert_eq!(lookup_pointer(&doc, "#/paths/~1a~1{id}/get/1"), Some(&json!(2)));
+        assert_eq!(
+            lookup_pointer(&doc, "#/paths/~1a~1{id}/get/1"),
+            Some(&json!(2))
+        );
         assert_eq!(lookup_pointer(&doc, "/x~0y"), Some(&json!(3)));
         assert_eq!(lookup_pointer(&doc, "#"), Some(&doc));
         assert_eq!(lookup_pointer(&doc, "#/nope"), None);
-        assert_eq!(lookup_pointer(&doc, "#/paths/~1a~1%7Bid%7D/get/0"), Some(&json!(1)));
+        assert_eq!(
+            lookup_pointer(&doc, "#/paths/~1a~1%7Bid%7D/get/0"),
+            Some(&json!(1))
+        );
     }
 }

@@ -23,7 +23,10 @@ pub type Subtypes = HashMap<String, Vec<(String, String)>>;
 /// Finds the subtypes of every discriminated schema in an OpenAPI 3 document.
 pub fn find_subtypes(doc: &Value) -> Subtypes {
     let mut out = Subtypes::new();
-    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else {
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
         return out;
     };
     for (name, schema) in schemas {
@@ -37,7 +40,9 @@ pub fn find_subtypes(doc: &Value) -> Subtypes {
             let is_base = lookup_pointer(doc, r).is_some_and(|b| b.get("discriminator").is_some());
             if is_base {
                 let own = format!("#/components/schemas/{}", crate::load::escape_pointer(name));
-                out.entry(r.to_string()).or_default().push((name.clone(), own));
+                out.entry(r.to_string())
+                    .or_default()
+                    .push((name.clone(), own));
             }
         }
     }
@@ -74,7 +79,9 @@ impl<'a> Resolver<'a> {
         let mut i = 0;
         while let Some(r) = ctx.recursive.get_index(i).cloned() {
             ctx.stack = vec![r.clone()];
-            let target = lookup_pointer(self.doc, &r).cloned().unwrap_or(Value::Bool(true));
+            let target = lookup_pointer(self.doc, &r)
+                .cloned()
+                .unwrap_or(Value::Bool(true));
             let resolved = self.walk(&target, &mut ctx);
             defs.insert(ref_name(&r).to_string(), resolved);
             i += 1;
@@ -99,7 +106,11 @@ impl<'a> Resolver<'a> {
         for (k, v) in obj {
             let walked = match (k.as_str(), v) {
                 ("properties" | "patternProperties" | "definitions", Value::Object(m)) => {
-                    Value::Object(m.iter().map(|(n, s)| (n.clone(), self.walk(s, ctx))).collect())
+                    Value::Object(
+                        m.iter()
+                            .map(|(n, s)| (n.clone(), self.walk(s, ctx)))
+                            .collect(),
+                    )
                 }
                 ("items" | "additionalProperties" | "not", _) => match v {
                     Value::Array(a) => Value::Array(a.iter().map(|s| self.walk(s, ctx)).collect()),
@@ -131,9 +142,16 @@ impl<'a> Resolver<'a> {
         if ctx.stack.iter().any(|s| s == r) {
             ctx.recursive.insert(r.to_string());
             let mut stub = Map::new();
-            stub.insert("$ref".into(), Value::String(format!("#/definitions/{}", ref_name(r))));
+            stub.insert(
+                "$ref".into(),
+                Value::String(format!("#/definitions/{}", ref_name(r))),
+            );
             for (k, v) in siblings {
-                let k = if k == "x-nullable" { "nullable" } else { k.as_str() };
+                let k = if k == "x-nullable" {
+                    "nullable"
+                } else {
+                    k.as_str()
+                };
                 stub.insert(k.to_string(), v.clone());
             }
             return Value::Object(stub);
@@ -154,18 +172,29 @@ impl<'a> Resolver<'a> {
         }
         if let Value::Object(o) = &mut resolved {
             for (k, v) in siblings {
-                let k = if k == "x-nullable" { "nullable" } else { k.as_str() };
+                let k = if k == "x-nullable" {
+                    "nullable"
+                } else {
+                    k.as_str()
+                };
                 o.insert(k.to_string(), self.walk(v, ctx));
             }
         }
         resolved
     }
 
-    fn expand_subtypes(&self, base: &str, list: &[(String, String)], ctx: &mut Ctx) -> Map<String, Value> {
+    fn expand_subtypes(
+        &self,
+        base: &str,
+        list: &[(String, String)],
+        ctx: &mut Ctx,
+    ) -> Map<String, Value> {
         let added = ctx.no_subtypes.insert(base.to_string());
         let mut out = Map::new();
         for (name, sref) in list {
-            let Some(target) = lookup_pointer(self.doc, sref) else { continue };
+            let Some(target) = lookup_pointer(self.doc, sref) else {
+                continue;
+            };
             ctx.stack.push(sref.clone());
             let mut sub = self.walk(target, ctx);
             ctx.stack.pop();
@@ -205,8 +234,10 @@ mod tests {
         let d = doc();
         let subs = find_subtypes(&d);
         let r = Resolver::new(&d, &subs);
-        let out = r.resolve(&json!({"$ref": "#/components/schemas/Addr", "x-nullable": true,
-                                    "description": "home"}));
+        let out = r.resolve(
+            &json!({"$ref": "#/components/schemas/Addr", "x-nullable": true,
+                                    "description": "home"}),
+        );
         assert_eq!(out["nullable"], json!(true));
         assert_eq!(out["description"], json!("home"));
         assert_eq!(out["properties"]["zip"]["type"], json!("string"));
@@ -217,7 +248,10 @@ mod tests {
         let d = doc();
         let subs = find_subtypes(&d);
         let out = Resolver::new(&d, &subs).resolve(&json!({"$ref": "#/components/schemas/Node"}));
-        assert_eq!(out["properties"]["children"]["items"]["$ref"], json!("#/definitions/Node"));
+        assert_eq!(
+            out["properties"]["children"]["items"]["$ref"],
+            json!("#/definitions/Node")
+        );
         assert_eq!(
             out["definitions"]["Node"]["properties"]["children"]["items"]["$ref"],
             json!("#/definitions/Node")

@@ -54,7 +54,10 @@ impl Router {
                 continue;
             }
             let segments: Vec<Segment> = split(&op.path).map(parse_segment).collect();
-            let literals = segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count();
+            let literals = segments
+                .iter()
+                .filter(|s| matches!(s, Segment::Literal(_)))
+                .count();
             templates.push(Template {
                 path: op.path.clone(),
                 segments,
@@ -74,7 +77,12 @@ impl Router {
 
     /// Finds the operation for `method` and a concrete path (base path already removed;
     /// a query string is ignored).
-    pub fn find<'a>(&self, ops: &'a [Operation], method: &str, path: &str) -> Result<RouteMatch<'a>> {
+    pub fn find<'a>(
+        &self,
+        ops: &'a [Operation],
+        method: &str,
+        path: &str,
+    ) -> Result<RouteMatch<'a>> {
         let path = path.split(['?', '#']).next().unwrap_or("");
         let parts: Vec<&str> = split(path).collect();
         let method = method.to_ascii_uppercase();
@@ -85,7 +93,11 @@ impl Router {
                 continue;
             };
             if let Some((_, oi)) = t.methods.iter().find(|(m, _)| *m == method) {
-                return Ok(RouteMatch { operation: &ops[*oi], index: *oi, path_params: params });
+                return Ok(RouteMatch {
+                    operation: &ops[*oi],
+                    index: *oi,
+                    path_params: params,
+                });
             }
             path_match.get_or_insert(t);
         }
@@ -127,8 +139,14 @@ fn match_segments(segments: &[Segment], parts: &[&str]) -> Option<Vec<(String, S
                     return None;
                 }
             }
-            Segment::Param { name, prefix, suffix } => {
-                let value = part.strip_prefix(prefix.as_str())?.strip_suffix(suffix.as_str())?;
+            Segment::Param {
+                name,
+                prefix,
+                suffix,
+            } => {
+                let value = part
+                    .strip_prefix(prefix.as_str())?
+                    .strip_suffix(suffix.as_str())?;
                 if value.is_empty() {
                     return None;
                 }
@@ -148,7 +166,10 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            if let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(b);
                 i += 3;
                 continue;

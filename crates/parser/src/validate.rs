@@ -17,7 +17,9 @@ pub struct SchemaValidator {
 
 impl std::fmt::Debug for SchemaValidator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SchemaValidator").field("json_schema", &self.json_schema).finish()
+        f.debug_struct("SchemaValidator")
+            .field("json_schema", &self.json_schema)
+            .finish()
     }
 }
 
@@ -33,7 +35,10 @@ impl SchemaValidator {
                 context: context.to_string(),
                 message: e.to_string(),
             })?;
-        Ok(SchemaValidator { validator, json_schema })
+        Ok(SchemaValidator {
+            validator,
+            json_schema,
+        })
     }
 
     /// Whether `value` is valid.
@@ -77,11 +82,17 @@ fn from_cache(cached: &Cached, context: &str) -> Result<Option<Arc<SchemaValidat
 
 impl ApiParser {
     /// The compiled validator of an operation's request body (`None`: no body).
-    pub fn request_validator(&self, path: &str, method: &str) -> Result<Option<Arc<SchemaValidator>>> {
+    pub fn request_validator(
+        &self,
+        path: &str,
+        method: &str,
+    ) -> Result<Option<Arc<SchemaValidator>>> {
         let i = self.operation_index(path, method)?;
         let context = format!("{} request body", self.operations[i].label());
         let cached = self.cache[i].extra.request_validator.get_or_init(|| {
-            let Some(schema) = self.request_body_at(i) else { return Ok(None) };
+            let Some(schema) = self.request_body_at(i) else {
+                return Ok(None);
+            };
             SchemaValidator::compile(&schema, Direction::Request, &context)
                 .map(|v| Some(Arc::new(v)))
                 .map_err(|e| e.to_string())
@@ -98,9 +109,15 @@ impl ApiParser {
     ) -> Result<Option<Arc<SchemaValidator>>> {
         let i = self.operation_index(path, method)?;
         let slot = self.response_slot(i, status.unwrap_or("200"))?;
-        let context = format!("{} response {}", self.operations[i].label(), self.cache[i].responses[slot].0);
+        let context = format!(
+            "{} response {}",
+            self.operations[i].label(),
+            self.cache[i].responses[slot].0
+        );
         let cached = self.cache[i].extra.response_validators[slot].get_or_init(|| {
-            let Some(schema) = self.response_body_at(i, slot) else { return Ok(None) };
+            let Some(schema) = self.response_body_at(i, slot) else {
+                return Ok(None);
+            };
             SchemaValidator::compile(&schema, Direction::Response, &context)
                 .map(|v| Some(Arc::new(v)))
                 .map_err(|e| e.to_string())
@@ -124,7 +141,11 @@ impl ApiParser {
 
     /// Validators for every parameter of an operation, in [`crate::Operation::parameters`]
     /// order. Check a raw text value with [`coerce_parameter`] first.
-    pub fn parameter_validators(&self, path: &str, method: &str) -> Result<Arc<[Arc<SchemaValidator>]>> {
+    pub fn parameter_validators(
+        &self,
+        path: &str,
+        method: &str,
+    ) -> Result<Arc<[Arc<SchemaValidator>]>> {
         let i = self.operation_index(path, method)?;
         let op = &self.operations[i];
         let cached = self.cache[i].extra.param_validators.get_or_init(|| {
@@ -155,11 +176,18 @@ pub fn coerce_parameter(param: &Parameter, raw: &str) -> Value {
 fn coerce(schema: &Value, raw: &str) -> Value {
     let ty = match schema.get("type") {
         Some(Value::String(t)) => t.as_str(),
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or(""),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or(""),
         _ => "",
     };
     match ty {
-        "integer" => raw.parse::<i64>().map(Value::from).unwrap_or_else(|_| raw.into()),
+        "integer" => raw
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| raw.into()),
         "number" => raw
             .parse::<f64>()
             .ok()

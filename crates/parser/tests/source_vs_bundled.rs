@@ -6,12 +6,17 @@ use milmove_parser::ApiParser;
 
 #[test]
 fn source_and_bundled_specs_resolve_to_the_same_schemas() {
-    let Some(bundled_dir) = common::swagger_dir("source_and_bundled_specs_resolve_to_the_same_schemas") else {
+    let Some(bundled_dir) =
+        common::swagger_dir("source_and_bundled_specs_resolve_to_the_same_schemas")
+    else {
         return;
     };
     let source_dir = bundled_dir.join("..").join("source");
     if !source_dir.is_dir() {
-        eprintln!("SKIPPED: no source/ folder beside {}", bundled_dir.display());
+        eprintln!(
+            "SKIPPED: no source/ folder beside {}",
+            bundled_dir.display()
+        );
         return;
     }
     for spec in common::SPECS {
@@ -28,17 +33,28 @@ fn source_and_bundled_specs_resolve_to_the_same_schemas() {
             let b = source.request_body(&op.path, &op.method).unwrap();
             assert_eq!(a, b, "{spec} {} request schema", op.label());
             for status in &op.responses {
-                let a = bundled.response_body(&op.path, &op.method, Some(status)).unwrap();
-                let b = source.response_body(&op.path, &op.method, Some(status)).unwrap();
+                let a = bundled
+                    .response_body(&op.path, &op.method, Some(status))
+                    .unwrap();
+                let b = source
+                    .response_body(&op.path, &op.method, Some(status))
+                    .unwrap();
                 assert_eq!(a, b, "{spec} {} response {status} schema", op.label());
                 compared += 1;
             }
             let pa: Vec<_> = op.parameters.iter().map(|p| (&p.name, &p.schema)).collect();
             let sop = source.operation(&op.path, &op.method).unwrap();
-            let pb: Vec<_> = sop.parameters.iter().map(|p| (&p.name, &p.schema)).collect();
+            let pb: Vec<_> = sop
+                .parameters
+                .iter()
+                .map(|p| (&p.name, &p.schema))
+                .collect();
             assert_eq!(pa, pb, "{spec} {} parameters", op.label());
             compared += 1;
         }
-        println!("{spec}: {} operations, {compared} schemas identical", bundled.operations().len());
+        println!(
+            "{spec}: {} operations, {compared} schemas identical",
+            bundled.operations().len()
+        );
     }
 }

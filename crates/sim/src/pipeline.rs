@@ -119,14 +119,22 @@ pub async fn handle(
 }
 
 fn injected(api: Api) -> Response {
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "injected error (--error-rate)").response(api)
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "injected error (--error-rate)",
+    )
+    .response(api)
 }
 
 fn csrf_ok(secret: &Option<CsrfSecret>, parts: &http::request::Parts, body: &[u8]) -> bool {
     let Some(secret) = secret else {
         return false;
     };
-    if let Some(token) = parts.headers.get(csrf::HEADER).and_then(|v| v.to_str().ok()) {
+    if let Some(token) = parts
+        .headers
+        .get(csrf::HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
         return secret.verify(token);
     }
     let is_form = parts
@@ -181,13 +189,8 @@ async fn route(
         }
     }
     let query = parse_pairs(parts.uri.query().unwrap_or(""));
-    let parsed = match spec.validate_request(
-        op,
-        &matched.path_params,
-        &query,
-        &parts.headers,
-        body,
-    ) {
+    let parsed = match spec.validate_request(op, &matched.path_params, &query, &parts.headers, body)
+    {
         Ok(v) => v,
         Err(e) => return e.response(api),
     };

@@ -169,8 +169,20 @@ impl SimServer {
         let (stop, rx) = watch::channel(false);
         let acceptor = tokio_rustls::TlsAcceptor::from(tls_config);
         let tasks = vec![
-            tokio::spawn(serve(mtls, Listener::Mtls, Some(acceptor), state.clone(), rx.clone())),
-            tokio::spawn(serve(office, Listener::Office, None, state.clone(), rx.clone())),
+            tokio::spawn(serve(
+                mtls,
+                Listener::Mtls,
+                Some(acceptor),
+                state.clone(),
+                rx.clone(),
+            )),
+            tokio::spawn(serve(
+                office,
+                Listener::Office,
+                None,
+                state.clone(),
+                rx.clone(),
+            )),
             tokio::spawn(serve(customer, Listener::Customer, None, state.clone(), rx)),
         ];
         Ok(SimHandle {

@@ -67,7 +67,8 @@ impl SimCa {
     /// Generates a new CA key pair and self-signed CA certificate.
     pub fn generate() -> Result<Self, SimError> {
         let key = KeyPair::generate().map_err(|e| tls_err("CA key", e))?;
-        let mut params = CertificateParams::new(Vec::<String>::new()).map_err(|e| tls_err("CA", e))?;
+        let mut params =
+            CertificateParams::new(Vec::<String>::new()).map_err(|e| tls_err("CA", e))?;
         params
             .distinguished_name
             .push(DnType::CommonName, "milmove-sim test CA");
@@ -77,7 +78,9 @@ impl SimCa {
             KeyUsagePurpose::CrlSign,
             KeyUsagePurpose::DigitalSignature,
         ];
-        let cert = params.self_signed(&key).map_err(|e| tls_err("CA sign", e))?;
+        let cert = params
+            .self_signed(&key)
+            .map_err(|e| tls_err("CA sign", e))?;
         let cert_pem = cert.pem();
         let cert_der = cert.der().clone();
         Ok(Self {
@@ -113,11 +116,7 @@ impl SimCa {
     /// Issues a client certificate with the given common name (not allowed until its digest is
     /// added to the allow list).
     pub fn issue_client(&self, common_name: &str) -> Result<CertifiedKeyPem, SimError> {
-        self.issue(
-            Vec::new(),
-            common_name,
-            ExtendedKeyUsagePurpose::ClientAuth,
-        )
+        self.issue(Vec::new(), common_name, ExtendedKeyUsagePurpose::ClientAuth)
     }
 
     fn issue(
@@ -128,7 +127,9 @@ impl SimCa {
     ) -> Result<CertifiedKeyPem, SimError> {
         let key = KeyPair::generate().map_err(|e| tls_err("leaf key", e))?;
         let mut params = CertificateParams::new(names).map_err(|e| tls_err("leaf", e))?;
-        params.distinguished_name.push(DnType::CommonName, common_name);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
         params.extended_key_usages = vec![usage];
         params.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,
@@ -159,10 +160,8 @@ impl SimCa {
             WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                 .build()
                 .map_err(|e| tls_err("client verifier", e))?;
-        let chain = vec![
-            CertificateDer::from_pem_slice(server.cert_pem.as_bytes())
-                .map_err(|e| tls_err("server cert", e))?,
-        ];
+        let chain = vec![CertificateDer::from_pem_slice(server.cert_pem.as_bytes())
+            .map_err(|e| tls_err("server cert", e))?];
         let key = PrivateKeyDer::from_pem_slice(server.key_pem.as_bytes())
             .map_err(|e| tls_err("server key", e))?;
         let mut config = rustls::ServerConfig::builder_with_provider(provider)

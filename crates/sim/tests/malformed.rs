@@ -36,23 +36,44 @@ impl Caller {
         let secret = CsrfSecret::generate();
         Caller {
             digest: Arc::from(sim.client_sha256.as_str()),
-            cookie: format!("_gorilla_csrf={}; office_session_token={token}", secret.cookie_value()),
+            cookie: format!(
+                "_gorilla_csrf={}; office_session_token={token}",
+                secret.cookie_value()
+            ),
             csrf: secret.masked(),
             state,
         }
     }
 
-    async fn call(&self, api: Api, method: &str, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> u16 {
-        let listener = if api.is_mtls() { Listener::Mtls } else { Listener::Office };
+    async fn call(
+        &self,
+        api: Api,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> u16 {
+        let listener = if api.is_mtls() {
+            Listener::Mtls
+        } else {
+            Listener::Office
+        };
         let mut req = http::Request::builder().method(method).uri(path);
-        req = req.header("Cookie", &self.cookie).header("X-CSRF-Token", &self.csrf);
+        req = req
+            .header("Cookie", &self.cookie)
+            .header("X-CSRF-Token", &self.csrf);
         req = req.header("Content-Type", "application/json");
         for (k, v) in headers {
             req = req.header(*k, v);
         }
-        let Ok(req) = req.body(Body::from(body)) else { return 400 };
+        let Ok(req) = req.body(Body::from(body)) else {
+            return 400;
+        };
         let digest = listener.eq(&Listener::Mtls).then(|| self.digest.clone());
-        handle(self.state.clone(), listener, digest, req).await.status().as_u16()
+        handle(self.state.clone(), listener, digest, req)
+            .await
+            .status()
+            .as_u16()
     }
 }
 
@@ -60,7 +81,9 @@ impl Caller {
 fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -79,9 +102,14 @@ fn concrete(template: &str, value: &str) -> String {
     out
 }
 
+/// One malformed call: path with query, extra headers, body, and whether it must be a 4xx.
+type MalformedCase<'a> = (String, Vec<(&'a str, String)>, Vec<u8>, bool);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_rejects_malformed_input_without_5xx() {
-    let Some(sim) = common::start().await else { return };
+    let Some(sim) = common::start().await else {
+        return;
+    };
     let caller = Caller::new(&sim);
     let mut checked = 0;
     for api in Api::ALL {
@@ -93,23 +121,53 @@ async fn every_operation_rejects_malformed_input_without_5xx() {
             });
             let base = api.base_path();
             let valid_path = concrete(&op.path, "5f0c6f4e-1d2b-4f7a-9f0e-3b1c2d3e4f5a");
-            let cases: Vec<(String, Vec<(&str, String)>, Vec<u8>, bool)> = vec![
-                (valid_path.clone(), vec![], b"{not json".to_vec(), op.has_json_body),
-                (valid_path.clone(), vec![("If-Match", "\u{7f}garbage".into())], b"[1,2,3]".to_vec(), false),
-                (concrete(&op.path, "not a uuid / at all"), vec![], b"{}".to_vec(), has_uuid_path_param),
-                (format!("{valid_path}?page=-x&perPage=abc&since=yesterday&%zz=1"), vec![], b"null".to_vec(), false),
+            let cases: Vec<MalformedCase> = vec![
+                (
+                    valid_path.clone(),
+                    vec![],
+                    b"{not json".to_vec(),
+                    op.has_json_body,
+                ),
+                (
+                    valid_path.clone(),
+                    vec![("If-Match", "\u{7f}garbage".into())],
+                    b"[1,2,3]".to_vec(),
+                    false,
+                ),
+                (
+                    concrete(&op.path, "not a uuid / at all"),
+                    vec![],
+                    b"{}".to_vec(),
+                    has_uuid_path_param,
+                ),
+                (
+                    format!("{valid_path}?page=-x&perPage=abc&since=yesterday&%zz=1"),
+                    vec![],
+                    b"null".to_vec(),
+                    false,
+                ),
             ];
             for (path, headers, body, must_reject) in cases {
-                let status = caller.call(api, &op.method, &format!("{base}{path}"), &headers, body).await;
+                let status = caller
+                    .call(api, &op.method, &format!("{base}{path}"), &headers, body)
+                    .await;
                 assert!(status < 500, "{} {}{path} → {status}", op.method, base);
                 if must_reject {
-                    assert!((400..500).contains(&status), "{} {}{path} → {status}, expected 4xx", op.method, base);
+                    assert!(
+                        (400..500).contains(&status),
+                        "{} {}{path} → {status}, expected 4xx",
+                        op.method,
+                        base
+                    );
                 }
                 checked += 1;
             }
         }
     }
-    let operations: usize = Api::ALL.iter().map(|a| sim.state().specs.get(*a).unwrap().parser.operations().len()).sum();
+    let operations: usize = Api::ALL
+        .iter()
+        .map(|a| sim.state().specs.get(*a).unwrap().parser.operations().len())
+        .sum();
     assert!(operations > 200, "{operations} operations loaded");
     assert_eq!(checked, 4 * operations);
     sim.shutdown().await;
@@ -137,10 +195,18 @@ fn random_bodies_and_params_never_cause_5xx() {
         eprintln!("SKIPPED: MILMOVE_SWAGGER_DIR not set");
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let sim = rt.block_on(common::start()).unwrap();
     let caller = Caller::new(&sim);
-    let config = ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() };
+    let config = ProptestConfig {
+        cases: 400,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
     proptest!(config, |(api_ix in 0usize..Api::ALL.len(), op_ix in any::<prop::sample::Index>(),
                         body in json_value(), param in ".{0,16}", raw in prop::collection::vec(any::<u8>(), 0..64),
                         use_raw in any::<bool>())| {

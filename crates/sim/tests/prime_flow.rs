@@ -14,7 +14,9 @@ fn address(street: &str) -> Value {
 
 #[tokio::test]
 async fn hhg_workflow_with_etags_and_transitions() {
-    let Some(sim) = common::start().await else { return };
+    let Some(sim) = common::start().await else {
+        return;
+    };
     let c = common::prime_client(&sim);
     let prime = |p: &str| format!("{}/prime/v1{p}", sim.mtls_url);
     let v3 = |p: &str| format!("{}/prime/v3{p}", sim.mtls_url);
@@ -26,7 +28,14 @@ async fn hhg_workflow_with_etags_and_transitions() {
     let seeded = moves[0]["id"].as_str().unwrap().to_string();
     let (status, full) = send(c.get(support(&format!("/move-task-orders/{seeded}")))).await;
     assert_eq!(status, 200, "{full}");
-    assert_valid_response(&sim, Api::Support, "GET", "/move-task-orders/{moveTaskOrderID}", 200, &full);
+    assert_valid_response(
+        &sim,
+        Api::Support,
+        "GET",
+        "/move-task-orders/{moveTaskOrderID}",
+        200,
+        &full,
+    );
     let order = &full["order"];
     let body = json!({
         "contractorID": full["contractorID"], "status": "SUBMITTED",
@@ -58,7 +67,14 @@ async fn hhg_workflow_with_etags_and_transitions() {
     assert_eq!(status, 412, "stale eTag");
     let (status, mto) = send(c.patch(&available).header("If-Match", &etag)).await;
     assert_eq!(status, 200, "{mto}");
-    assert_valid_response(&sim, Api::Support, "PATCH", "/move-task-orders/{moveTaskOrderID}/available-to-prime", 200, &mto);
+    assert_valid_response(
+        &sim,
+        Api::Support,
+        "PATCH",
+        "/move-task-orders/{moveTaskOrderID}/available-to-prime",
+        200,
+        &mto,
+    );
     assert_ne!(mto["eTag"], json!(etag), "eTag changes on update");
 
     // Shipment on prime v3.
@@ -78,18 +94,42 @@ async fn hhg_workflow_with_etags_and_transitions() {
     // Retired v1 endpoint → 410; invalid body → 422 with invalidFields.
     let (status, _) = send(c.post(prime("/mto-shipments")).json(&shipment_body)).await;
     assert_eq!(status, 410);
-    let (status, err) = send(c.post(v3("/mto-shipments")).json(&json!({"moveTaskOrderID": move_id, "shipmentType": "SPACESHIP"}))).await;
+    let (status, err) = send(
+        c.post(v3("/mto-shipments"))
+            .json(&json!({"moveTaskOrderID": move_id, "shipmentType": "SPACESHIP"})),
+    )
+    .await;
     assert_eq!(status, 422, "{err}");
-    assert!(err["invalidFields"]["body.shipmentType"].is_array(), "{err}");
+    assert!(
+        err["invalidFields"]["body.shipmentType"].is_array(),
+        "{err}"
+    );
 
     // Approve the shipment (support); approving twice is an invalid transition.
     let status_url = support(&format!("/mto-shipments/{shipment_id}/status"));
     let tag = shipment["eTag"].as_str().unwrap().to_string();
-    let (status, approved) = send(c.patch(&status_url).header("If-Match", &tag).json(&json!({"status": "APPROVED"}))).await;
+    let (status, approved) = send(
+        c.patch(&status_url)
+            .header("If-Match", &tag)
+            .json(&json!({"status": "APPROVED"})),
+    )
+    .await;
     assert_eq!(status, 200, "{approved}");
-    assert_valid_response(&sim, Api::Support, "PATCH", "/mto-shipments/{mtoShipmentID}/status", 200, &approved);
+    assert_valid_response(
+        &sim,
+        Api::Support,
+        "PATCH",
+        "/mto-shipments/{mtoShipmentID}/status",
+        200,
+        &approved,
+    );
     let tag = approved["eTag"].as_str().unwrap().to_string();
-    let (status, _) = send(c.patch(&status_url).header("If-Match", &tag).json(&json!({"status": "APPROVED"}))).await;
+    let (status, _) = send(
+        c.patch(&status_url)
+            .header("If-Match", &tag)
+            .json(&json!({"status": "APPROVED"})),
+    )
+    .await;
     assert_eq!(status, 409);
 
     // Update the shipment (v3), its address and agent (v1).
@@ -100,22 +140,42 @@ async fn hhg_workflow_with_etags_and_transitions() {
     )
     .await;
     assert_eq!(status, 200, "{updated}");
-    assert_valid_response(&sim, Api::PrimeV3, "PATCH", "/mto-shipments/{mtoShipmentID}", 200, &updated);
+    assert_valid_response(
+        &sim,
+        Api::PrimeV3,
+        "PATCH",
+        "/mto-shipments/{mtoShipmentID}",
+        200,
+        &updated,
+    );
     assert_eq!(updated["primeActualWeight"], 4100);
     let addr = &updated["pickupAddress"];
     let (status, new_addr) = send(
-        c.put(prime(&format!("/mto-shipments/{shipment_id}/addresses/{}", addr["id"].as_str().unwrap())))
-            .header("If-Match", addr["eTag"].as_str().unwrap())
-            .json(&address("3 New St")),
+        c.put(prime(&format!(
+            "/mto-shipments/{shipment_id}/addresses/{}",
+            addr["id"].as_str().unwrap()
+        )))
+        .header("If-Match", addr["eTag"].as_str().unwrap())
+        .json(&address("3 New St")),
     )
     .await;
     assert_eq!(status, 200, "{new_addr}");
-    assert_valid_response(&sim, Api::PrimeV1, "PUT", "/mto-shipments/{mtoShipmentID}/addresses/{addressID}", 200, &new_addr);
+    assert_valid_response(
+        &sim,
+        Api::PrimeV1,
+        "PUT",
+        "/mto-shipments/{mtoShipmentID}/addresses/{addressID}",
+        200,
+        &new_addr,
+    );
     let agent = &updated["agents"][0];
     let (status, new_agent) = send(
-        c.put(prime(&format!("/mto-shipments/{shipment_id}/agents/{}", agent["id"].as_str().unwrap())))
-            .header("If-Match", agent["eTag"].as_str().unwrap())
-            .json(&json!({"firstName": "Rosa", "agentType": "RELEASING_AGENT"})),
+        c.put(prime(&format!(
+            "/mto-shipments/{shipment_id}/agents/{}",
+            agent["id"].as_str().unwrap()
+        )))
+        .header("If-Match", agent["eTag"].as_str().unwrap())
+        .json(&json!({"firstName": "Rosa", "agentType": "RELEASING_AGENT"})),
     )
     .await;
     assert_eq!(status, 200, "{new_agent}");
@@ -127,7 +187,14 @@ async fn hhg_workflow_with_etags_and_transitions() {
         "reServiceCode": "DDSHUT", "reason": "narrow street", "estimatedWeight": 500
     }))).await;
     assert_eq!(status, 200, "{items}");
-    assert_valid_response(&sim, Api::PrimeV1, "POST", "/mto-service-items", 200, &items);
+    assert_valid_response(
+        &sim,
+        Api::PrimeV1,
+        "POST",
+        "/mto-service-items",
+        200,
+        &items,
+    );
     let item = &items[0];
     let item_id = item["id"].as_str().unwrap().to_string();
     // Not approved yet → a payment request conflicts.
@@ -142,21 +209,55 @@ async fn hhg_workflow_with_etags_and_transitions() {
     )
     .await;
     assert_eq!(status, 200, "{approved_item}");
-    assert_valid_response(&sim, Api::Support, "PATCH", "/mto-service-items/{mtoServiceItemID}/status", 200, &approved_item);
+    assert_valid_response(
+        &sim,
+        Api::Support,
+        "PATCH",
+        "/mto-service-items/{mtoServiceItemID}/status",
+        200,
+        &approved_item,
+    );
     let (status, pr) = send(c.post(prime("/payment-requests")).json(&pr_body)).await;
     assert_eq!(status, 201, "{pr}");
     assert_valid_response(&sim, Api::PrimeV1, "POST", "/payment-requests", 201, &pr);
-    let pr_url = support(&format!("/payment-requests/{}/status", pr["id"].as_str().unwrap()));
-    let (status, _) = send(c.patch(&pr_url).header("If-Match", pr["eTag"].as_str().unwrap()).json(&json!({"status": "PAID"}))).await;
+    let pr_url = support(&format!(
+        "/payment-requests/{}/status",
+        pr["id"].as_str().unwrap()
+    ));
+    let (status, _) = send(
+        c.patch(&pr_url)
+            .header("If-Match", pr["eTag"].as_str().unwrap())
+            .json(&json!({"status": "PAID"})),
+    )
+    .await;
     assert_eq!(status, 409, "PENDING → PAID is not allowed");
-    let (status, reviewed) = send(c.patch(&pr_url).header("If-Match", pr["eTag"].as_str().unwrap()).json(&json!({"status": "REVIEWED"}))).await;
+    let (status, reviewed) = send(
+        c.patch(&pr_url)
+            .header("If-Match", pr["eTag"].as_str().unwrap())
+            .json(&json!({"status": "REVIEWED"})),
+    )
+    .await;
     assert_eq!(status, 200, "{reviewed}");
-    assert_valid_response(&sim, Api::Support, "PATCH", "/payment-requests/{paymentRequestID}/status", 200, &reviewed);
+    assert_valid_response(
+        &sim,
+        Api::Support,
+        "PATCH",
+        "/payment-requests/{paymentRequestID}/status",
+        200,
+        &reviewed,
+    );
 
     // The whole move, as the Prime sees it.
     let (status, full) = send(c.get(v3(&format!("/move-task-orders/{move_id}")))).await;
     assert_eq!(status, 200);
-    assert_valid_response(&sim, Api::PrimeV3, "GET", "/move-task-orders/{moveID}", 200, &full);
+    assert_valid_response(
+        &sim,
+        Api::PrimeV3,
+        "GET",
+        "/move-task-orders/{moveID}",
+        200,
+        &full,
+    );
     assert_eq!(full["mtoShipments"].as_array().unwrap().len(), 1);
     assert_eq!(full["paymentRequests"][0]["status"], "REVIEWED");
 
@@ -164,7 +265,12 @@ async fn hhg_workflow_with_etags_and_transitions() {
     let nobody = "00000000-0000-4000-8000-000000000000";
     let (status, _) = send(c.get(prime(&format!("/move-task-orders/{nobody}")))).await;
     assert_eq!(status, 404);
-    let (status, _) = send(c.patch(support(&format!("/mto-shipments/{nobody}/status"))).header("If-Match", "x").json(&json!({"status": "APPROVED"}))).await;
+    let (status, _) = send(
+        c.patch(support(&format!("/mto-shipments/{nobody}/status")))
+            .header("If-Match", "x")
+            .json(&json!({"status": "APPROVED"})),
+    )
+    .await;
     assert_eq!(status, 404);
     sim.shutdown().await;
 }

@@ -15,18 +15,29 @@ use milmove_sim::state::model::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn success_bodies_validate_for_every_operation() {
-    let Some(sim) = common::start().await else { return };
+    let Some(sim) = common::start().await else {
+        return;
+    };
     let state = sim.state().clone();
     let token = state.sessions.create(Session {
         user_id: uuid::Uuid::new_v4(),
         app: App::Office,
-        roles: vec![Role::Too, Role::Tio, Role::ServicesCounselor, Role::Qae, Role::Hq],
+        roles: vec![
+            Role::Too,
+            Role::Tio,
+            Role::ServicesCounselor,
+            Role::Qae,
+            Role::Hq,
+        ],
         office_user_id: Some(uuid::Uuid::new_v4()),
         service_member_id: None,
         email: "check@example.com".into(),
     });
     let secret = CsrfSecret::generate();
-    let cookie = format!("_gorilla_csrf={}; office_session_token={token}", secret.cookie_value());
+    let cookie = format!(
+        "_gorilla_csrf={}; office_session_token={token}",
+        secret.cookie_value()
+    );
     // Real ids where the stateful handlers need them: a seeded move available to the Prime.
     let prime_move = state.store.prime_move_ids(None)[0];
     let locator = state.store.get_move(&prime_move).unwrap().locator;
@@ -36,7 +47,8 @@ async fn success_bodies_validate_for_every_operation() {
         for op in spec.parser.operations() {
             let mut path = op.path.clone();
             for p in &op.parameters {
-                let value = if p.name.to_ascii_lowercase().contains("locator") || p.name == "moveID" {
+                let value = if p.name.to_ascii_lowercase().contains("locator") || p.name == "moveID"
+                {
                     locator.clone()
                 } else if p.name.starts_with("move") {
                     prime_move.to_string()
@@ -45,7 +57,11 @@ async fn success_bodies_validate_for_every_operation() {
                 };
                 path = path.replace(&format!("{{{}}}", p.name), &value);
             }
-            let listener = if api.is_mtls() { Listener::Mtls } else { Listener::Office };
+            let listener = if api.is_mtls() {
+                Listener::Mtls
+            } else {
+                Listener::Office
+            };
             let req = http::Request::builder()
                 .method(op.method.as_str())
                 .uri(format!("{}{path}", api.base_path()))
@@ -54,11 +70,15 @@ async fn success_bodies_validate_for_every_operation() {
                 .header("If-Match", "x")
                 .body(Body::empty())
                 .unwrap();
-            let digest = api.is_mtls().then(|| Arc::<str>::from(sim.client_sha256.as_str()));
+            let digest = api
+                .is_mtls()
+                .then(|| Arc::<str>::from(sim.client_sha256.as_str()));
             let response = handle(state.clone(), listener, digest, req).await;
             let status = response.status().as_u16();
             assert!(status < 500, "{} {path} → {status}", op.method);
-            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
             if !(200..300).contains(&status) || bytes.is_empty() {
                 continue;
             }
@@ -66,13 +86,23 @@ async fn success_bodies_validate_for_every_operation() {
             if let Some(v) = spec.response_validator(op, status) {
                 match v.validate(&body) {
                     Ok(()) => validated += 1,
-                    Err(e) => failures.push(format!("{api:?} {} {} {status}: {:?}", op.method, op.path, &e[..e.len().min(3)])),
+                    Err(e) => failures.push(format!(
+                        "{api:?} {} {} {status}: {:?}",
+                        op.method,
+                        op.path,
+                        &e[..e.len().min(3)]
+                    )),
                 }
             }
         }
     }
     eprintln!("validated {validated} success bodies");
-    assert!(failures.is_empty(), "{} invalid bodies:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} invalid bodies:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(validated > 60, "only {validated} bodies validated");
     sim.shutdown().await;
 }

@@ -28,7 +28,13 @@ pub enum Api {
 
 impl Api {
     /// Every API, in load order.
-    pub const ALL: [Api; 5] = [Api::Prime, Api::PrimeV3, Api::Support, Api::Ghc, Api::Internal];
+    pub const ALL: [Api; 5] = [
+        Api::Prime,
+        Api::PrimeV3,
+        Api::Support,
+        Api::Ghc,
+        Api::Internal,
+    ];
 
     /// The base path requests are sent under.
     pub fn base_path(self) -> &'static str {

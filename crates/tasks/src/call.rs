@@ -26,7 +26,11 @@ pub struct Call {
 
 impl Call {
     /// A request; `name` is the statistics name, e.g. `/prime/v1/mto-shipments/{mtoShipmentID}`.
-    pub fn new(method: Method, path: impl Into<String>, name: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(
+        method: Method,
+        path: impl Into<String>,
+        name: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Call {
             method,
             path: path.into(),

@@ -66,7 +66,9 @@ impl SetSpec {
         };
         self.tasks
             .iter()
-            .fold(base.tags(self.tags.iter().copied()), |set, t| set.with_task(t.task.clone()))
+            .fold(base.tags(self.tags.iter().copied()), |set, t| {
+                set.with_task(t.task.clone())
+            })
     }
 }
 
@@ -113,19 +115,21 @@ pub struct ClassOptions {
 impl ClassSpec {
     /// Every task of the class (top level, then each set's), with the set it belongs to.
     pub fn all_tasks(&self) -> impl Iterator<Item = (Option<&SetSpec>, &TaskSpec)> {
-        self.tasks
-            .iter()
-            .map(|t| (None, t))
-            .chain(self.sets.iter().flat_map(|s| s.tasks.iter().map(move |t| (Some(s), t))))
+        self.tasks.iter().map(|t| (None, t)).chain(
+            self.sets
+                .iter()
+                .flat_map(|s| s.tasks.iter().map(move |t| (Some(s), t))),
+        )
     }
 
     /// The runner's user class, sharing `shared` between its users.
     pub fn build(&self, shared: &Arc<Shared>, options: ClassOptions) -> UserClass {
         let shared = shared.clone();
-        let mut builder = UserClass::with_state(self.name, move || MilMoveUser::new(shared.clone()))
-            .weight(options.weight)
-            .wait(options.wait)
-            .host(options.host);
+        let mut builder =
+            UserClass::with_state(self.name, move || MilMoveUser::new(shared.clone()))
+                .weight(options.weight)
+                .wait(options.wait)
+                .host(options.host);
         if let Some(tls) = options.tls {
             builder = builder.client(move |b| milmove_hosts::apply_to_reqwest(b, &tls));
         }

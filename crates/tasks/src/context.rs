@@ -42,7 +42,10 @@ impl MoveTemplateIds {
                 *slot = value;
             }
         };
-        fill(&mut self.contractor_id, text(move_task_order.get("contractorID")));
+        fill(
+            &mut self.contractor_id,
+            text(move_task_order.get("contractorID")),
+        );
         if let Some(order) = move_task_order.get("order") {
             fill(
                 &mut self.origin_duty_location_id,
@@ -52,7 +55,10 @@ impl MoveTemplateIds {
                 &mut self.destination_duty_location_id,
                 text(order.get("destinationDutyLocationID")),
             );
-            fill(&mut self.uploaded_orders_id, text(order.get("uploadedOrdersID")));
+            fill(
+                &mut self.uploaded_orders_id,
+                text(order.get("uploadedOrdersID")),
+            );
         }
     }
 }

@@ -23,7 +23,8 @@ pub const SEARCH_DUTY_LOCATIONS: &str = "/internal/duty_locations";
 /// `PATCH /internal/service_members/{serviceMemberId}`.
 pub const PATCH_SERVICE_MEMBER: &str = "/internal/service_members/{serviceMemberId}";
 /// `POST /internal/service_members/{serviceMemberId}/backup_contacts`.
-pub const CREATE_BACKUP_CONTACT: &str = "/internal/service_members/{serviceMemberId}/backup_contacts";
+pub const CREATE_BACKUP_CONTACT: &str =
+    "/internal/service_members/{serviceMemberId}/backup_contacts";
 /// `POST /internal/orders`.
 pub const CREATE_ORDERS: &str = "/internal/orders";
 /// `POST /internal/uploads`.
@@ -108,7 +109,11 @@ pub async fn customer_profile(u: &mut User<MilMoveUser>) -> TaskResult {
         object.remove("emplid");
     }
     let path = format!("/internal/service_members/{}", c.service_member_id);
-    match Call::patch(path, PATCH_SERVICE_MEMBER).json(body).send(u).await {
+    match Call::patch(path, PATCH_SERVICE_MEMBER)
+        .json(body)
+        .send(u)
+        .await
+    {
         Some(member) => u.state.customer.service_member = Some(member),
         None => fail(u, "customer_profile"),
     }
@@ -128,8 +133,16 @@ pub async fn customer_backup_contact(u: &mut User<MilMoveUser>) -> TaskResult {
         json!({ "permission": "NONE" }),
         false,
     )?;
-    let path = format!("/internal/service_members/{}/backup_contacts", c.service_member_id);
-    if Call::post(path, CREATE_BACKUP_CONTACT).json(body).send(u).await.is_none() {
+    let path = format!(
+        "/internal/service_members/{}/backup_contacts",
+        c.service_member_id
+    );
+    if Call::post(path, CREATE_BACKUP_CONTACT)
+        .json(body)
+        .send(u)
+        .await
+        .is_none()
+    {
         fail(u, "customer_backup_contact");
     }
     Ok(())
@@ -162,7 +175,11 @@ pub async fn customer_orders(u: &mut User<MilMoveUser>) -> TaskResult {
             object.remove(field);
         }
     }
-    match Call::post(CREATE_ORDERS, CREATE_ORDERS).json(body).send(u).await {
+    match Call::post(CREATE_ORDERS, CREATE_ORDERS)
+        .json(body)
+        .send(u)
+        .await
+    {
         Some(orders) => {
             u.state.customer.move_id = text(&orders["moves"][0], "id").to_string();
             u.state.customer.orders = Some(orders);
@@ -215,7 +232,11 @@ pub async fn customer_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
             object.remove(field);
         }
     }
-    match Call::post(CREATE_SHIPMENT, CREATE_SHIPMENT).json(body).send(u).await {
+    match Call::post(CREATE_SHIPMENT, CREATE_SHIPMENT)
+        .json(body)
+        .send(u)
+        .await
+    {
         Some(shipment) => u.state.customer.shipment = Some(shipment),
         None => fail(u, "customer_shipment"),
     }
@@ -235,9 +256,21 @@ pub async fn customer_submit_move(u: &mut User<MilMoveUser>) -> TaskResult {
                 "move_id": c.move_id,
             }
         });
-        let body = fake_body(u, Api::Internal, "/moves/{moveId}/submit", "post", overrides, false)?;
+        let body = fake_body(
+            u,
+            Api::Internal,
+            "/moves/{moveId}/submit",
+            "post",
+            overrides,
+            false,
+        )?;
         let path = format!("/internal/moves/{}/submit", c.move_id);
-        if Call::post(path, SUBMIT_MOVE).json(body).send(u).await.is_none() {
+        if Call::post(path, SUBMIT_MOVE)
+            .json(body)
+            .send(u)
+            .await
+            .is_none()
+        {
             failed = Some("customer_submit_move");
         }
     }
@@ -254,4 +287,3 @@ pub async fn customer_submit_move(u: &mut User<MilMoveUser>) -> TaskResult {
     u.state.workflow = Default::default();
     Ok(())
 }
-

@@ -164,8 +164,9 @@ impl ObjectStore {
         filter: impl Fn(&Value) -> bool,
     ) -> Option<Claim<'_>> {
         let mut inner = self.inner.lock();
-        let (id, object) =
-            find_from_random(&inner, rng, |id, v| !inner.claimed.contains(id) && filter(v))?;
+        let (id, object) = find_from_random(&inner, rng, |id, v| {
+            !inner.claimed.contains(id) && filter(v)
+        })?;
         inner.claimed.insert(id.clone());
         Some(Claim {
             store: self,
@@ -232,7 +233,10 @@ impl DataStores {
     /// Stores bounded to `capacity` objects per kind.
     pub fn with_capacity(capacity: usize) -> Self {
         DataStores {
-            stores: Kind::ALL.iter().map(|_| ObjectStore::new(capacity)).collect(),
+            stores: Kind::ALL
+                .iter()
+                .map(|_| ObjectStore::new(capacity))
+                .collect(),
         }
     }
 
@@ -260,7 +264,10 @@ fn is_older(candidate: &Value, current: &Value) -> bool {
 
 /// The `"eTag"` of a JSON object (empty when missing).
 pub fn etag(object: &Value) -> &str {
-    object.get("eTag").and_then(Value::as_str).unwrap_or_default()
+    object
+        .get("eTag")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 /// An object claimed for an update. Release it with the server's new copy

@@ -15,7 +15,8 @@ use crate::store::{etag, Kind};
 /// `POST /support/v1/move-task-orders`.
 pub const CREATE_MOVE_TASK_ORDER: &str = "/support/v1/move-task-orders";
 /// `PATCH /support/v1/move-task-orders/{moveTaskOrderID}/available-to-prime`.
-pub const MAKE_AVAILABLE: &str = "/support/v1/move-task-orders/{moveTaskOrderID}/available-to-prime";
+pub const MAKE_AVAILABLE: &str =
+    "/support/v1/move-task-orders/{moveTaskOrderID}/available-to-prime";
 /// `GET /support/v1/move-task-orders/{moveTaskOrderID}`.
 pub const GET_MOVE_TASK_ORDER: &str = "/support/v1/move-task-orders/{moveTaskOrderID}";
 /// `PATCH /support/v1/mto-shipments/{mtoShipmentID}/status`.
@@ -52,7 +53,15 @@ pub async fn create_available_move(u: &mut User<MilMoveUser>) -> Option<Value> {
             "uploadedOrdersID": ids.uploaded_orders_id,
         },
     });
-    let mut body = fake_body(u, Api::Support, "/move-task-orders", "post", overrides, false).ok()?;
+    let mut body = fake_body(
+        u,
+        Api::Support,
+        "/move-task-orders",
+        "post",
+        overrides,
+        false,
+    )
+    .ok()?;
     if let Some(order) = body.get_mut("order").and_then(Value::as_object_mut) {
         // The order refers to existing duty locations and documents by ID only; its customer
         // is created from the inline `customer` (no existing customer ID).
@@ -93,9 +102,12 @@ pub async fn learn_move_template(u: &mut User<MilMoveUser>) {
     let move_id = match known {
         Some(m) => text(&m, "id").to_string(),
         None => {
-            let listed = Call::get(crate::prime::moves::LIST_MOVES, crate::prime::moves::LIST_MOVES)
-                .send(u)
-                .await;
+            let listed = Call::get(
+                crate::prime::moves::LIST_MOVES,
+                crate::prime::moves::LIST_MOVES,
+            )
+            .send(u)
+            .await;
             match listed.as_ref().and_then(|l| l.get(0)) {
                 Some(first) => text(first, "id").to_string(),
                 None => return,

@@ -13,12 +13,12 @@ use serde_json::Value;
 
 use crate::call::{text, Call};
 use crate::context::{MilMoveUser, WorkflowState};
+use crate::prime::moves::POST_COUNSELING_INFO;
 use crate::prime::payments::{payment_request_body, CREATE_PAYMENT_REQUEST};
 use crate::prime::service_items::{create_service_item_body, send_create_service_item};
 use crate::prime::shipments::{
     create_shipment_body, update_shipment_body, CREATE_SHIPMENT, UPDATE_SHIPMENT,
 };
-use crate::prime::moves::POST_COUNSELING_INFO;
 use crate::store::{etag, Kind};
 use crate::support::{create_available_move, service_item_status_call, shipment_status_call};
 
@@ -32,8 +32,13 @@ pub const ENDPOINT_WORKFLOW: &str = "endpoint: create shipment on a move";
 /// Records the end of a workflow iteration.
 fn record_workflow(u: &User<MilMoveUser>, name: &str, started: Instant, failed: Option<&str>) {
     let error = failed.map(|step| format!("step {step} failed"));
-    u.http
-        .record(WORKFLOW_METHOD, name, started.elapsed(), 0, error.as_deref());
+    u.http.record(
+        WORKFLOW_METHOD,
+        name,
+        started.elapsed(),
+        0,
+        error.as_deref(),
+    );
 }
 
 /// Marks the step failed when `result` is `None`; returns the value otherwise.
@@ -57,7 +62,13 @@ pub async fn hhg_create_move(u: &mut User<MilMoveUser>) -> TaskResult {
 
 /// HHG step 2: the Prime's post-counseling information on the move.
 pub async fn hhg_post_counseling_info(u: &mut User<MilMoveUser>) -> TaskResult {
-    let Some(mto) = u.state.workflow.move_task_order.clone().filter(|_| u.state.workflow.running()) else {
+    let Some(mto) = u
+        .state
+        .workflow
+        .move_task_order
+        .clone()
+        .filter(|_| u.state.workflow.running())
+    else {
         return Ok(());
     };
     let path = format!(
@@ -76,7 +87,13 @@ pub async fn hhg_post_counseling_info(u: &mut User<MilMoveUser>) -> TaskResult {
 
 /// HHG step 3: an HHG shipment on the move (prime v3).
 pub async fn hhg_create_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
-    let Some(mto) = u.state.workflow.move_task_order.clone().filter(|_| u.state.workflow.running()) else {
+    let Some(mto) = u
+        .state
+        .workflow
+        .move_task_order
+        .clone()
+        .filter(|_| u.state.workflow.running())
+    else {
         return Ok(());
     };
     let body = create_shipment_body(u, text(&mto, "id"))?;
@@ -90,10 +107,18 @@ pub async fn hhg_create_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
 
 /// HHG step 4: the shipment approved (Support).
 pub async fn hhg_approve_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
-    let Some(shipment) = u.state.workflow.shipment.clone().filter(|_| u.state.workflow.running()) else {
+    let Some(shipment) = u
+        .state
+        .workflow
+        .shipment
+        .clone()
+        .filter(|_| u.state.workflow.running())
+    else {
         return Ok(());
     };
-    let approved = shipment_status_call(u, &shipment, "APPROVED")?.send(u).await;
+    let approved = shipment_status_call(u, &shipment, "APPROVED")?
+        .send(u)
+        .await;
     if let Some(approved) = step(u, "hhg_approve_shipment", approved) {
         u.state.workflow.shipment = Some(approved);
     }
@@ -102,7 +127,13 @@ pub async fn hhg_approve_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
 
 /// HHG step 5: a shuttle service item on the shipment.
 pub async fn hhg_request_shuttle(u: &mut User<MilMoveUser>) -> TaskResult {
-    let Some(shipment) = u.state.workflow.shipment.clone().filter(|_| u.state.workflow.running()) else {
+    let Some(shipment) = u
+        .state
+        .workflow
+        .shipment
+        .clone()
+        .filter(|_| u.state.workflow.running())
+    else {
         return Ok(());
     };
     let body = create_service_item_body(u, &shipment, "MTOServiceItemShuttle", "DOSHUT")?;
@@ -131,7 +162,13 @@ pub async fn hhg_approve_service_item(u: &mut User<MilMoveUser>) -> TaskResult {
 
 /// HHG step 7: the shipment's dates and actual weight (prime v3).
 pub async fn hhg_update_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
-    let Some(shipment) = u.state.workflow.shipment.clone().filter(|_| u.state.workflow.running()) else {
+    let Some(shipment) = u
+        .state
+        .workflow
+        .shipment
+        .clone()
+        .filter(|_| u.state.workflow.running())
+    else {
         return Ok(());
     };
     let body = update_shipment_body(u, 4000)?;
@@ -179,7 +216,9 @@ pub async fn hhg_request_payment(u: &mut User<MilMoveUser>) -> TaskResult {
     if let Some(shipment) = workflow.shipment {
         stores.of(Kind::Shipment).put(shipment);
     }
-    stores.of(Kind::ServiceItem).put_all(Value::Array(workflow.service_items));
+    stores
+        .of(Kind::ServiceItem)
+        .put_all(Value::Array(workflow.service_items));
     record_workflow(u, HHG_WORKFLOW, started, failed);
     Ok(())
 }

@@ -73,7 +73,9 @@ fn main() -> ExitCode {
 
 fn load(cli: &Cli) -> anyhow::Result<ApiParser> {
     if cli.spec.starts_with("http://") || cli.spec.starts_with("https://") {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         Ok(rt.block_on(ApiParser::from_url(&cli.spec, cli.cache_dir.as_deref()))?)
     } else {
         Ok(ApiParser::from_file(&cli.spec)?)
@@ -86,7 +88,11 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     if cli.list {
         for op in parser.operations() {
-            let body = if op.has_json_body { "json-body" } else { "no-json-body" };
+            let body = if op.has_json_body {
+                "json-body"
+            } else {
+                "no-json-body"
+            };
             let id = op.operation_id.as_deref().unwrap_or("");
             writeln!(out, "{} {}\t{body}\t{id}", op.method, op.path)?;
         }
@@ -120,13 +126,18 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     let mut rng = rng_from_seed(seed);
     let (p, m, o, all) = (&op.path, &op.method, overrides.as_ref(), cli.require_all);
     for _ in 0..cli.count {
-        let body = match rules {
-            Rules::None => parser.fake_request_with_rng(p, m, o, all, &mut rng)?,
-            Rules::Prime => PrimeApiParser::new(parser.clone()).fake_request_with_rng(p, m, o, all, &mut rng)?,
-            Rules::Support => SupportApiParser::new(parser.clone()).fake_request_with_rng(p, m, o, all, &mut rng)?,
-            Rules::Ghc => GhcApiParser::new(parser.clone()).fake_request_with_rng(p, m, o, all, &mut rng)?,
-            Rules::Internal => InternalApiParser::new(parser.clone()).fake_request_with_rng(p, m, o, all, &mut rng)?,
-        };
+        let body =
+            match rules {
+                Rules::None => parser.fake_request_with_rng(p, m, o, all, &mut rng)?,
+                Rules::Prime => PrimeApiParser::new(parser.clone())
+                    .fake_request_with_rng(p, m, o, all, &mut rng)?,
+                Rules::Support => SupportApiParser::new(parser.clone())
+                    .fake_request_with_rng(p, m, o, all, &mut rng)?,
+                Rules::Ghc => GhcApiParser::new(parser.clone())
+                    .fake_request_with_rng(p, m, o, all, &mut rng)?,
+                Rules::Internal => InternalApiParser::new(parser.clone())
+                    .fake_request_with_rng(p, m, o, all, &mut rng)?,
+            };
         serde_json::to_writer(&mut out, &body)?;
         out.write_all(b"\n")?;
     }

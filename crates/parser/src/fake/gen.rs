@@ -74,9 +74,16 @@ pub(crate) struct Compiler<'a> {
 impl Compiler<'_> {
     pub(crate) fn compile(&mut self, schema: &Value, name: &str) -> Gen {
         let Value::Object(obj) = schema else {
-            return if schema == &Value::Bool(false) { Gen::Null } else { Gen::Any };
+            return if schema == &Value::Bool(false) {
+                Gen::Null
+            } else {
+                Gen::Any
+            };
         };
-        let nullable = obj.get("nullable").and_then(Value::as_bool).unwrap_or(false)
+        let nullable = obj
+            .get("nullable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
             || type_list(obj).contains(&"null");
         let gen = self.compile_inner(obj, name);
         if nullable && !matches!(gen, Gen::Null) {
@@ -95,9 +102,14 @@ impl Compiler<'_> {
         }
         if let Some(Value::Array(values)) = obj.get("enum") {
             let values: Vec<Value> = values.iter().filter(|v| !v.is_null()).cloned().collect();
-            return if values.is_empty() { Gen::Null } else { Gen::Enum(values.into()) };
+            return if values.is_empty() {
+                Gen::Null
+            } else {
+                Gen::Enum(values.into())
+            };
         }
-        if let (Some(prop), Some(Value::Object(subs))) = (discriminator(obj), obj.get("x-subtypes")) {
+        if let (Some(prop), Some(Value::Object(subs))) = (discriminator(obj), obj.get("x-subtypes"))
+        {
             return self.discriminated(obj, prop.to_string(), subs, name);
         }
         for key in ["oneOf", "anyOf"] {
@@ -113,18 +125,36 @@ impl Compiler<'_> {
                 return self.compile(first, name);
             }
         }
-        let ty = type_list(obj).into_iter().find(|t| *t != "null").or_else(|| infer_type(obj));
+        let ty = type_list(obj)
+            .into_iter()
+            .find(|t| *t != "null")
+            .or_else(|| infer_type(obj));
         match ty {
             Some("integer") => Gen::Int(IntGen::compile(obj, name)),
             Some("number") => Gen::Num(NumGen::compile(obj, name)),
             Some("boolean") => Gen::Bool,
-            Some("string") => Gen::Str(StrGen::compile(&Value::Object(obj.clone()), name, self.anchor)),
+            Some("string") => Gen::Str(StrGen::compile(
+                &Value::Object(obj.clone()),
+                name,
+                self.anchor,
+            )),
             Some("array") => {
                 let item = obj.get("items").map_or(Gen::Any, |i| self.compile(i, name));
                 let min = obj.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
-                let max = obj.get("maxItems").and_then(Value::as_u64).map_or(usize::MAX, |m| m as usize);
-                let unique = obj.get("uniqueItems").and_then(Value::as_bool).unwrap_or(false);
-                Gen::Array(Box::new(ArrayGen { item, min, max: max.max(min), unique }))
+                let max = obj
+                    .get("maxItems")
+                    .and_then(Value::as_u64)
+                    .map_or(usize::MAX, |m| m as usize);
+                let unique = obj
+                    .get("uniqueItems")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                Gen::Array(Box::new(ArrayGen {
+                    item,
+                    min,
+                    max: max.max(min),
+                    unique,
+                }))
             }
             Some("object") => Gen::Object(Box::new(self.object(obj))),
             Some("null") => Gen::Null,
@@ -158,7 +188,11 @@ impl Compiler<'_> {
         let mut fields = Vec::new();
         if let Some(Value::Object(props)) = obj.get("properties") {
             for (prop, schema) in props {
-                let ctx = FieldContext { operation: self.operation, parents: &self.parents, name: prop };
+                let ctx = FieldContext {
+                    operation: self.operation,
+                    parents: &self.parents,
+                    name: prop,
+                };
                 let replaced = self.hooks.field_schema(&ctx, schema);
                 let schema = replaced.as_ref().unwrap_or(schema);
                 let flag = |k: &str| schema.get(k).and_then(Value::as_bool).unwrap_or(false);
@@ -167,9 +201,18 @@ impl Compiler<'_> {
                     Direction::Response => flag("writeOnly"),
                 };
                 self.parents.push(prop.clone());
-                let gen = if skip { Gen::Null } else { self.compile(schema, prop) };
+                let gen = if skip {
+                    Gen::Null
+                } else {
+                    self.compile(schema, prop)
+                };
                 self.parents.pop();
-                fields.push(Field { name: prop.clone(), gen, required: required.contains(&prop.as_str()), skip });
+                fields.push(Field {
+                    name: prop.clone(),
+                    gen,
+                    required: required.contains(&prop.as_str()),
+                    skip,
+                });
             }
         }
         // Required names without a property schema (real specs have them): any value does.
@@ -177,18 +220,42 @@ impl Compiler<'_> {
             if fields.iter().any(|f| f.name == *name) {
                 continue;
             }
-            let gen = Gen::Str(StrGen::compile(&Value::Object(Map::new()), name, self.anchor));
-            fields.push(Field { name: name.to_string(), gen, required: true, skip: false });
+            let gen = Gen::Str(StrGen::compile(
+                &Value::Object(Map::new()),
+                name,
+                self.anchor,
+            ));
+            fields.push(Field {
+                name: name.to_string(),
+                gen,
+                required: true,
+                skip: false,
+            });
         }
         let additional = match obj.get("additionalProperties") {
-            Some(Value::Object(a)) if fields.is_empty() => Some(self.compile(&Value::Object(a.clone()), "value")),
+            Some(Value::Object(a)) if fields.is_empty() => {
+                Some(self.compile(&Value::Object(a.clone()), "value"))
+            }
             _ => None,
         };
-        let min_properties = obj.get("minProperties").and_then(Value::as_u64).unwrap_or(0) as usize;
-        ObjGen { fields, additional, min_properties }
+        let min_properties = obj
+            .get("minProperties")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        ObjGen {
+            fields,
+            additional,
+            min_properties,
+        }
     }
 
-    fn discriminated(&mut self, obj: &Map<String, Value>, property: String, subs: &Map<String, Value>, name: &str) -> Gen {
+    fn discriminated(
+        &mut self,
+        obj: &Map<String, Value>,
+        property: String,
+        subs: &Map<String, Value>,
+        name: &str,
+    ) -> Gen {
         let listed: Option<Vec<&str>> = obj
             .get("properties")
             .and_then(|p| p.get(&property))
@@ -205,7 +272,10 @@ impl Compiler<'_> {
         }
         let mut variants = Vec::new();
         for (sub_name, sub) in subs {
-            if listed.as_ref().is_some_and(|l| !l.contains(&sub_name.as_str())) {
+            if listed
+                .as_ref()
+                .is_some_and(|l| !l.contains(&sub_name.as_str()))
+            {
                 self.warnings.push(format!(
                     "{} {}: subtype {sub_name:?} is not in the {property:?} enum; skipped",
                     self.operation.method, self.operation.path
@@ -218,7 +288,11 @@ impl Compiler<'_> {
         base.shift_remove("discriminator");
         base.shift_remove("x-subtypes");
         let base = self.compile_inner(&base, name);
-        Gen::Discriminated(Box::new(DiscGen { property, variants, base }))
+        Gen::Discriminated(Box::new(DiscGen {
+            property,
+            variants,
+            base,
+        }))
     }
 }
 
@@ -235,7 +309,10 @@ fn infer_type(obj: &Map<String, Value>) -> Option<&'static str> {
         Some("object")
     } else if obj.contains_key("items") {
         Some("array")
-    } else if obj.contains_key("pattern") || obj.contains_key("format") || obj.contains_key("minLength") {
+    } else if obj.contains_key("pattern")
+        || obj.contains_key("format")
+        || obj.contains_key("minLength")
+    {
         Some("string")
     } else if obj.contains_key("minimum") || obj.contains_key("maximum") {
         Some("number")

@@ -29,7 +29,14 @@ impl Run<'_> {
             (_, Some(o @ (Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_)))) => {
                 return o.clone();
             }
-            (Gen::Object(_) | Gen::Discriminated(_) | Gen::Ref(_) | Gen::Nullable(_) | Gen::Choice(_), _) => {}
+            (
+                Gen::Object(_)
+                | Gen::Discriminated(_)
+                | Gen::Ref(_)
+                | Gen::Nullable(_)
+                | Gen::Choice(_),
+                _,
+            ) => {}
             (Gen::Array(_), Some(Value::Array(_))) => {}
             (_, Some(o)) => return o.clone(),
             _ => {}
@@ -41,7 +48,9 @@ impl Run<'_> {
             Gen::Enum(values) => values[self.rng.random_range(0..values.len())].clone(),
             Gen::Bool => Value::Bool(self.rng.random()),
             Gen::Int(g) => Value::Number(g.generate(self.rng).into()),
-            Gen::Num(g) => Number::from_f64(g.generate(self.rng)).map_or(Value::Null, Value::Number),
+            Gen::Num(g) => {
+                Number::from_f64(g.generate(self.rng)).map_or(Value::Null, Value::Number)
+            }
             Gen::Str(g) => {
                 let mut s = String::with_capacity(24);
                 g.write(self.rng, &mut s);
@@ -77,7 +86,9 @@ impl Run<'_> {
     fn array(&mut self, a: &ArrayGen, ov: Option<&Value>) -> Value {
         self.depth += 1;
         let out = match ov {
-            Some(Value::Array(items)) => items.iter().map(|o| self.value(&a.item, Some(o))).collect(),
+            Some(Value::Array(items)) => {
+                items.iter().map(|o| self.value(&a.item, Some(o))).collect()
+            }
             _ => {
                 let lo = if a.max >= 1 && (self.require_all || self.depth < OPTIONAL_DEPTH) {
                     a.min.max(1)
@@ -85,7 +96,11 @@ impl Run<'_> {
                     a.min
                 };
                 let hi = a.max.min(lo + 2);
-                let n = if hi > lo { self.rng.random_range(lo..=hi) } else { lo };
+                let n = if hi > lo {
+                    self.rng.random_range(lo..=hi)
+                } else {
+                    lo
+                };
                 let mut items: Vec<Value> = Vec::with_capacity(n);
                 let mut tries = 0;
                 while items.len() < n && tries < n * 8 + 8 {
@@ -117,11 +132,19 @@ impl Run<'_> {
             if !include {
                 continue;
             }
-            let v = if f.skip { fov.cloned().unwrap_or(Value::Null) } else { self.value(&f.gen, fov) };
+            let v = if f.skip {
+                fov.cloned().unwrap_or(Value::Null)
+            } else {
+                self.value(&f.gen, fov)
+            };
             map.insert(f.name.clone(), v);
         }
         if let Some(extra) = &o.additional {
-            let n = if optional_ok { self.rng.random_range(1..=2) } else { 0 };
+            let n = if optional_ok {
+                self.rng.random_range(1..=2)
+            } else {
+                0
+            };
             for k in 0..n.max(o.min_properties) {
                 map.insert(format!("key{}", k + 1), self.value(extra, None));
             }

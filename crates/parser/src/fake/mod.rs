@@ -38,7 +38,9 @@ pub struct BodyGen {
 
 impl std::fmt::Debug for BodyGen {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BodyGen").field("warnings", &self.warnings).finish_non_exhaustive()
+        f.debug_struct("BodyGen")
+            .field("warnings", &self.warnings)
+            .finish_non_exhaustive()
     }
 }
 
@@ -80,12 +82,27 @@ impl BodyGen {
         for w in &warnings {
             tracing::warn!("{w}");
         }
-        BodyGen { root, defs: c.defs, warnings }
+        BodyGen {
+            root,
+            defs: c.defs,
+            warnings,
+        }
     }
 
     /// Generates one value. `overrides` are merged in on the way (see the crate docs).
-    pub fn generate(&self, rng: &mut FakeRng, require_all: bool, overrides: Option<&Value>) -> Value {
-        Run { rng, require_all, defs: &self.defs, depth: 0 }.value(&self.root, overrides)
+    pub fn generate(
+        &self,
+        rng: &mut FakeRng,
+        require_all: bool,
+        overrides: Option<&Value>,
+    ) -> Value {
+        Run {
+            rng,
+            require_all,
+            defs: &self.defs,
+            depth: 0,
+        }
+        .value(&self.root, overrides)
     }
 
     /// Problems met while compiling (e.g. a discriminator value without a definition).
@@ -105,7 +122,13 @@ impl ApiParser {
         require_all: bool,
         seed: u64,
     ) -> Result<Value> {
-        self.fake_request_with_rng(path, method, overrides, require_all, &mut rng_from_seed(seed))
+        self.fake_request_with_rng(
+            path,
+            method,
+            overrides,
+            require_all,
+            &mut rng_from_seed(seed),
+        )
     }
 
     /// Like [`ApiParser::fake_request`], drawing from a caller's RNG (one per user).
@@ -131,14 +154,27 @@ impl ApiParser {
         let cell = self.cache[i].extra.request_gen.get_or_init(|| {
             let schema = self.request_body_at(i)?;
             let op = &self.operations[i];
-            Some(Arc::new(BodyGen::compile(&schema, Direction::Request, self.date_anchor(), &NoHooks, op)))
+            Some(Arc::new(BodyGen::compile(
+                &schema,
+                Direction::Request,
+                self.date_anchor(),
+                &NoHooks,
+                op,
+            )))
         });
-        cell.clone().ok_or_else(|| no_body(&self.operations[i], "request"))
+        cell.clone()
+            .ok_or_else(|| no_body(&self.operations[i], "request"))
     }
 
     /// A fake response body for a declared status (`None` means `"200"`), valid against
     /// that response's schema; readOnly fields are included.
-    pub fn fake_response(&self, path: &str, method: &str, status: Option<&str>, seed: u64) -> Result<Value> {
+    pub fn fake_response(
+        &self,
+        path: &str,
+        method: &str,
+        status: Option<&str>,
+        seed: u64,
+    ) -> Result<Value> {
         self.fake_response_with_rng(path, method, status, &mut rng_from_seed(seed))
     }
 
@@ -155,9 +191,17 @@ impl ApiParser {
         let cell = self.cache[i].extra.response_gens[slot].get_or_init(|| {
             let schema = self.response_body_at(i, slot)?;
             let op = &self.operations[i];
-            Some(Arc::new(BodyGen::compile(&schema, Direction::Response, self.date_anchor(), &NoHooks, op)))
+            Some(Arc::new(BodyGen::compile(
+                &schema,
+                Direction::Response,
+                self.date_anchor(),
+                &NoHooks,
+                op,
+            )))
         });
-        let gen = cell.clone().ok_or_else(|| no_body(&self.operations[i], "response"))?;
+        let gen = cell
+            .clone()
+            .ok_or_else(|| no_body(&self.operations[i], "response"))?;
         Ok(gen.generate(rng, false, None))
     }
 }

@@ -33,7 +33,9 @@ fn default_range(name: &str, format: Option<&str>) -> (f64, f64) {
         _ if n == "year" => (1990.0, 2025.0),
         _ if n.contains("days") => (1.0, 90.0),
         _ if n.contains("miles") || n.contains("distance") => (10.0, 3_000.0),
-        _ if n.contains("thousandth") || n.contains("inches") || n.contains("length") => (1_000.0, 100_000.0),
+        _ if n.contains("thousandth") || n.contains("inches") || n.contains("length") => {
+            (1_000.0, 100_000.0)
+        }
         _ => (1.0, 10_000.0),
     }
 }
@@ -45,10 +47,20 @@ impl IntGen {
             Some("int32") => (i32::MIN as f64, i32::MAX as f64),
             _ => (-9.0e15, 9.0e15),
         };
-        let lo = bound(obj, "minimum", "exclusiveMinimum")
-            .map(|(x, ex)| if ex { x.floor() + 1.0 } else { x.ceil() });
-        let hi = bound(obj, "maximum", "exclusiveMaximum")
-            .map(|(x, ex)| if ex { x.ceil() - 1.0 } else { x.floor() });
+        let lo = bound(obj, "minimum", "exclusiveMinimum").map(|(x, ex)| {
+            if ex {
+                x.floor() + 1.0
+            } else {
+                x.ceil()
+            }
+        });
+        let hi = bound(obj, "maximum", "exclusiveMaximum").map(|(x, ex)| {
+            if ex {
+                x.ceil() - 1.0
+            } else {
+                x.floor()
+            }
+        });
         let (dlo, dhi) = default_range(name, format);
         let (lo, hi) = match (lo, hi) {
             (Some(lo), Some(hi)) => (lo, hi),
@@ -58,9 +70,10 @@ impl IntGen {
         };
         let lo = lo.max(type_lo) as i64;
         let hi = (hi.min(type_hi) as i64).max(lo);
-        let multiple = obj.get("multipleOf").and_then(Value::as_f64).and_then(|m| {
-            (m >= 1.0 && m.fract() == 0.0).then_some(m as i64)
-        });
+        let multiple = obj
+            .get("multipleOf")
+            .and_then(Value::as_f64)
+            .and_then(|m| (m >= 1.0 && m.fract() == 0.0).then_some(m as i64));
         IntGen { lo, hi, multiple }
     }
 
@@ -101,13 +114,30 @@ impl NumGen {
             (None, Some(h)) => ((h.0.min(dhi) - (dhi - dlo), false), h),
             (None, None) => ((dlo, false), (dhi, false)),
         };
-        let multiple = obj.get("multipleOf").and_then(Value::as_f64).filter(|m| *m > 0.0);
-        NumGen { lo, hi: hi.max(lo), excl_lo, excl_hi, multiple }
+        let multiple = obj
+            .get("multipleOf")
+            .and_then(Value::as_f64)
+            .filter(|m| *m > 0.0);
+        NumGen {
+            lo,
+            hi: hi.max(lo),
+            excl_lo,
+            excl_hi,
+            multiple,
+        }
     }
 
     fn ok(&self, x: f64) -> bool {
-        let above = if self.excl_lo { x > self.lo } else { x >= self.lo };
-        let below = if self.excl_hi { x < self.hi } else { x <= self.hi };
+        let above = if self.excl_lo {
+            x > self.lo
+        } else {
+            x >= self.lo
+        };
+        let below = if self.excl_hi {
+            x < self.hi
+        } else {
+            x <= self.hi
+        };
         above && below && x.is_finite()
     }
 
@@ -124,7 +154,11 @@ impl NumGen {
                 }
             }
         }
-        let x = if self.hi > self.lo { rng.random_range(self.lo..self.hi) } else { self.lo };
+        let x = if self.hi > self.lo {
+            rng.random_range(self.lo..self.hi)
+        } else {
+            self.lo
+        };
         let rounded = (x * 100.0).round() / 100.0;
         if self.ok(rounded) {
             rounded
@@ -149,8 +183,14 @@ mod tests {
     #[test]
     fn integer_bounds_exclusive_and_multiples_hold() {
         let mut rng = FakeRng::seed_from_u64(3);
-        let g = IntGen::compile(&obj(json!({"minimum": 0, "exclusiveMinimum": true, "maximum": 3})), "x");
-        let m = IntGen::compile(&obj(json!({"minimum": 1, "maximum": 100, "multipleOf": 7})), "x");
+        let g = IntGen::compile(
+            &obj(json!({"minimum": 0, "exclusiveMinimum": true, "maximum": 3})),
+            "x",
+        );
+        let m = IntGen::compile(
+            &obj(json!({"minimum": 1, "maximum": 100, "multipleOf": 7})),
+            "x",
+        );
         for _ in 0..200 {
             assert!((1..=3).contains(&g.generate(&mut rng)));
             let v = m.generate(&mut rng);
@@ -163,7 +203,12 @@ mod tests {
     #[test]
     fn number_exclusive_bounds_hold() {
         let mut rng = FakeRng::seed_from_u64(4);
-        let g = NumGen::compile(&obj(json!({"minimum": 0, "maximum": 0.01, "exclusiveMinimum": true, "exclusiveMaximum": true})), "x");
+        let g = NumGen::compile(
+            &obj(
+                json!({"minimum": 0, "maximum": 0.01, "exclusiveMinimum": true, "exclusiveMaximum": true}),
+            ),
+            "x",
+        );
         for _ in 0..200 {
             let x = g.generate(&mut rng);
             assert!(x > 0.0 && x < 0.01, "{x}");

@@ -13,8 +13,12 @@ use super::FakeRng;
 pub(crate) enum StrKind {
     Uuid,
     /// A date; `past` picks dates before the anchor (birth dates, actual dates).
-    Date { past: bool },
-    DateTime { past: bool },
+    Date {
+        past: bool,
+    },
+    DateTime {
+        past: bool,
+    },
     Flavour(Flavour),
     Regex(Box<rand_regex::Regex>),
     Words,
@@ -47,8 +51,14 @@ impl StrGen {
         let pattern = schema.get("pattern").and_then(Value::as_str);
         let checker = pattern.and_then(|p| regex::Regex::new(p).ok());
         let lower = name.to_ascii_lowercase();
-        let past = lower.contains("birth") || lower.starts_with("actual") || lower.contains("issue");
-        let mk = |kind| StrGen { kind, min, max, anchor };
+        let past =
+            lower.contains("birth") || lower.starts_with("actual") || lower.contains("issue");
+        let mk = |kind| StrGen {
+            kind,
+            min,
+            max,
+            anchor,
+        };
         let fits = |g: &StrGen| sample_fits(g, checker.as_ref());
         let by_format = match format {
             Some("uuid") => Some(StrKind::Uuid),
@@ -87,7 +97,13 @@ impl StrGen {
             StrKind::DateTime { past } => {
                 write_date(self.day(rng, *past), out);
                 let secs: u32 = rng.random_range(0..86_400);
-                let _ = write!(out, "T{:02}:{:02}:{:02}.000Z", secs / 3600, secs / 60 % 60, secs % 60);
+                let _ = write!(
+                    out,
+                    "T{:02}:{:02}:{:02}.000Z",
+                    secs / 3600,
+                    secs / 60 % 60,
+                    secs % 60
+                );
             }
             StrKind::Flavour(f) => write_flavour(*f, rng, out),
             StrKind::Regex(re) => {
@@ -107,7 +123,12 @@ impl StrGen {
                 let start = out.len();
                 let words = rng.random_range(1..4);
                 write_words(rng, words, out);
-                fit_length(out, start, self.min, self.max.min(self.min.max(MAX_DEFAULT_LEN)));
+                fit_length(
+                    out,
+                    start,
+                    self.min,
+                    self.max.min(self.min.max(MAX_DEFAULT_LEN)),
+                );
             }
             StrKind::Uri => {
                 let n: u32 = rng.random_range(1..100_000);
@@ -118,7 +139,8 @@ impl StrGen {
                 out.push_str(types[rng.random_range(0..types.len())]);
             }
             StrKind::Base64 => {
-                const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+                const ALPHABET: &[u8] =
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
                 for _ in 0..4 * rng.random_range(1..6) {
                     out.push(char::from(ALPHABET[rng.random_range(0..64)]));
                 }
@@ -151,7 +173,10 @@ fn sample_fits(g: &StrGen, checker: Option<&regex::Regex>) -> bool {
 fn fit_length(out: &mut String, start: usize, min: usize, max: usize) {
     let len = out[start..].chars().count();
     if len > max {
-        let cut = out[start..].char_indices().nth(max).map_or(out.len(), |(i, _)| start + i);
+        let cut = out[start..]
+            .char_indices()
+            .nth(max)
+            .map_or(out.len(), |(i, _)| start + i);
         out.truncate(cut);
     }
     for _ in len..min {
@@ -232,16 +257,30 @@ mod tests {
     #[test]
     fn formats_and_patterns_produce_matching_text() {
         assert!(uuid::Uuid::parse_str(&sample(json!({"format": "uuid"}), "id")).is_ok());
-        let phone = sample(json!({"format": "telephone", "pattern": "^[2-9]\\d{2}-\\d{3}-\\d{4}$"}), "x");
-        assert!(regex::Regex::new("^[2-9][0-9]{2}-555-[0-9]{4}$").unwrap().is_match(&phone), "{phone}");
+        let phone = sample(
+            json!({"format": "telephone", "pattern": "^[2-9]\\d{2}-\\d{3}-\\d{4}$"}),
+            "x",
+        );
+        assert!(
+            regex::Regex::new("^[2-9][0-9]{2}-555-[0-9]{4}$")
+                .unwrap()
+                .is_match(&phone),
+            "{phone}"
+        );
         let tac = sample(json!({"pattern": "^[A-Z]{4}$"}), "tac");
         assert_eq!(tac.len(), 4);
         let mil = sample(json!({"pattern": "\\d{4}Z"}), "requestedPickupTime");
         assert!(mil.ends_with('Z') && mil.len() == 5, "{mil}");
         let any = sample(json!({"pattern": "^[a-c]{3}x$"}), "code");
-        assert!(regex::Regex::new("^[a-c]{3}x$").unwrap().is_match(&any), "{any}");
+        assert!(
+            regex::Regex::new("^[a-c]{3}x$").unwrap().is_match(&any),
+            "{any}"
+        );
         let date = sample(json!({"format": "date"}), "requestedPickupDate");
-        assert!(chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").is_ok(), "{date}");
+        assert!(
+            chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").is_ok(),
+            "{date}"
+        );
         let dt = sample(json!({"format": "date-time"}), "at");
         assert!(chrono::DateTime::parse_from_rfc3339(&dt).is_ok(), "{dt}");
     }

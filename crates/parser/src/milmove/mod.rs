@@ -16,8 +16,8 @@ pub mod rules;
 use serde_json::Value;
 
 use crate::fake::FakeRng;
-use crate::hooks::FakeHooks;
 use crate::hooked::HookedParser;
+use crate::hooks::FakeHooks;
 use crate::operation::Operation;
 
 macro_rules! milmove_hooks {
@@ -73,7 +73,11 @@ pub type InternalApiParser = HookedParser<InternalHooks>;
 /// Top-level fields of a MoveTaskOrder that `createMoveTaskOrder` cannot create.
 pub const MTO_UNCREATABLE: [&str; 3] = ["mtoShipments", "mtoServiceItems", "paymentRequests"];
 /// Fields of the MoveTaskOrder's `order` that `createMoveTaskOrder` cannot create.
-pub const ORDER_UNCREATABLE: [&str; 3] = ["originDutyLocation", "destinationDutyLocation", "uploadedOrders"];
+pub const ORDER_UNCREATABLE: [&str; 3] = [
+    "originDutyLocation",
+    "destinationDutyLocation",
+    "uploadedOrders",
+];
 
 fn strip_move_task_order(op: &Operation, schema: &Value) -> Option<Value> {
     let is_create = op.operation_id.as_deref() == Some("createMoveTaskOrder")

@@ -54,14 +54,24 @@ fn is_set(ov: Option<&Map<String, Value>>, key: &str) -> bool {
 }
 
 /// Makes each of the item's length/width/height smaller than the crate's.
-pub fn crate_dimensions(map: &mut Map<String, Value>, ov: Option<&Map<String, Value>>, rng: &mut FakeRng) {
+pub fn crate_dimensions(
+    map: &mut Map<String, Value>,
+    ov: Option<&Map<String, Value>>,
+    rng: &mut FakeRng,
+) {
     let item_ov = ov.and_then(|o| o.get("item")).and_then(Value::as_object);
     let crate_ov = ov.and_then(|o| o.get("crate")).and_then(Value::as_object);
-    let Some(crate_dims) = map.get("crate").and_then(Value::as_object).cloned() else { return };
-    let Some(Value::Object(item)) = map.get_mut("item") else { return };
+    let Some(crate_dims) = map.get("crate").and_then(Value::as_object).cloned() else {
+        return;
+    };
+    let Some(Value::Object(item)) = map.get_mut("item") else {
+        return;
+    };
     for dim in ["length", "width", "height"] {
-        let (Some(c), Some(i)) = (crate_dims.get(dim).and_then(Value::as_i64), item.get(dim).and_then(Value::as_i64))
-        else {
+        let (Some(c), Some(i)) = (
+            crate_dims.get(dim).and_then(Value::as_i64),
+            item.get(dim).and_then(Value::as_i64),
+        ) else {
             continue;
         };
         if i < c || is_set(item_ov, dim) {
@@ -79,17 +89,28 @@ pub fn crate_dimensions(map: &mut Map<String, Value>, ov: Option<&Map<String, Va
 }
 
 /// Moves each end date to 1–30 days after its start date.
-pub fn date_order(map: &mut Map<String, Value>, ov: Option<&Map<String, Value>>, rng: &mut FakeRng) {
+pub fn date_order(
+    map: &mut Map<String, Value>,
+    ov: Option<&Map<String, Value>>,
+    rng: &mut FakeRng,
+) {
     for (start, end) in DATE_PAIRS {
         if is_set(ov, end) {
             continue;
         }
-        let (Some(Value::String(s)), Some(Value::String(e))) = (map.get(start), map.get(end)) else { continue };
-        let (Some(sd), Some(ed)) = (parse_day(s), parse_day(e)) else { continue };
+        let (Some(Value::String(s)), Some(Value::String(e))) = (map.get(start), map.get(end))
+        else {
+            continue;
+        };
+        let (Some(sd), Some(ed)) = (parse_day(s), parse_day(e)) else {
+            continue;
+        };
         if ed > sd {
             continue;
         }
-        let Some(new_day) = sd.checked_add_days(chrono::Days::new(rng.random_range(1..=30))) else { continue };
+        let Some(new_day) = sd.checked_add_days(chrono::Days::new(rng.random_range(1..=30))) else {
+            continue;
+        };
         let text = format!("{}{}", new_day.format("%Y-%m-%d"), &e[10..]);
         map.insert(end.into(), Value::String(text));
     }
@@ -103,14 +124,20 @@ fn parse_day(s: &str) -> Option<chrono::NaiveDate> {
 /// generated as plain values and none was overridden).
 pub fn address(map: &mut Map<String, Value>, ov: Option<&Map<String, Value>>, rng: &mut FakeRng) {
     let keys = ["city", "state", "postalCode"];
-    if keys.iter().any(|k| is_set(ov, k) || !map.get(*k).is_some_and(Value::is_string)) {
+    if keys
+        .iter()
+        .any(|k| is_set(ov, k) || !map.get(*k).is_some_and(Value::is_string))
+    {
         return;
     }
     let five_digits = map
         .get("postalCode")
         .and_then(Value::as_str)
         .is_some_and(|p| p.len() == 5 && p.bytes().all(|b| b.is_ascii_digit()));
-    let two_letters = map.get("state").and_then(Value::as_str).is_some_and(|s| s.len() == 2);
+    let two_letters = map
+        .get("state")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.len() == 2);
     if !five_digits || !two_letters {
         return;
     }
@@ -133,7 +160,10 @@ mod tests {
                               "crate": {"length": 8000, "width": 1, "height": 6000}});
         apply_all(&mut body, None, &mut rng);
         for dim in ["length", "width", "height"] {
-            assert!(body["item"][dim].as_i64() < body["crate"][dim].as_i64(), "{dim}: {body}");
+            assert!(
+                body["item"][dim].as_i64() < body["crate"][dim].as_i64(),
+                "{dim}: {body}"
+            );
         }
         let mut body = json!({"item": {"length": 9000}, "crate": {"length": 8000}});
         let ov = json!({"item": {"length": 9000}});

@@ -5,7 +5,14 @@ use serde_json::{json, Map, Value};
 
 use crate::load::escape_pointer;
 
-const DATA_KEYS: [&str; 6] = ["example", "examples", "x-examples", "default", "enum", "const"];
+const DATA_KEYS: [&str; 6] = [
+    "example",
+    "examples",
+    "x-examples",
+    "default",
+    "enum",
+    "const",
+];
 
 /// Copies the `x-` extension keys of `from` into `to`.
 pub(super) fn copy_extensions(from: &Value, to: &mut Map<String, Value>) {
@@ -54,9 +61,23 @@ pub fn convert_schema(v: &Value) -> Value {
 }
 
 const PARAM_SCHEMA_KEYS: [&str; 17] = [
-    "type", "format", "items", "default", "maximum", "exclusiveMaximum", "minimum",
-    "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems",
-    "uniqueItems", "enum", "multipleOf", "x-nullable",
+    "type",
+    "format",
+    "items",
+    "default",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "enum",
+    "multipleOf",
+    "x-nullable",
 ];
 
 pub(super) fn param_schema(p: &Value) -> Value {
@@ -73,7 +94,14 @@ pub(super) fn param_schema(p: &Value) -> Value {
 
 pub(super) fn convert_param(p: &Value) -> Value {
     let mut out = Map::new();
-    for key in ["name", "in", "description", "required", "deprecated", "allowEmptyValue"] {
+    for key in [
+        "name",
+        "in",
+        "description",
+        "required",
+        "deprecated",
+        "allowEmptyValue",
+    ] {
         if let Some(v) = p.get(key) {
             out.insert(key.into(), v.clone());
         }
@@ -99,7 +127,10 @@ pub(super) fn convert_param(p: &Value) -> Value {
 }
 
 pub(super) fn body_request(p: &Value, consumes: &[String]) -> Value {
-    let schema = p.get("schema").map(convert_schema).unwrap_or_else(|| json!({}));
+    let schema = p
+        .get("schema")
+        .map(convert_schema)
+        .unwrap_or_else(|| json!({}));
     let content: Map<String, Value> = consumes
         .iter()
         .map(|mt| (mt.clone(), json!({ "schema": schema })))
@@ -132,10 +163,7 @@ pub(super) fn form_request(form: &[Value], consumes: &[String]) -> Value {
     if !required.is_empty() {
         schema["required"] = Value::Array(required);
     }
-    let form_types: Vec<&String> = consumes
-        .iter()
-        .filter(|mt| mt.contains("form"))
-        .collect();
+    let form_types: Vec<&String> = consumes.iter().filter(|mt| mt.contains("form")).collect();
     let mut content = Map::new();
     if form_types.is_empty() {
         content.insert("multipart/form-data".into(), json!({ "schema": schema }));

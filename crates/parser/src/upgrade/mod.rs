@@ -12,9 +12,11 @@ use crate::error::{ParserError, Result};
 use crate::load::escape_pointer;
 
 mod convert;
-pub use convert::convert_schema;
-use convert::{body_request, convert_param, convert_response, convert_security, copy_extensions, form_request};
 use crate::pointer::lookup_pointer;
+pub use convert::convert_schema;
+use convert::{
+    body_request, convert_param, convert_response, convert_security, copy_extensions, form_request,
+};
 
 /// HTTP methods an OpenAPI path item may hold, in the order operations are listed.
 pub const METHODS: [&str; 8] = [
@@ -191,7 +193,9 @@ impl Upgrader<'_> {
 
     /// Parameters with `$ref`s to `#/parameters/...` inlined.
     fn params(&self, list: Option<&Value>, loc: &str) -> Result<Vec<Value>> {
-        let Some(list) = list else { return Ok(Vec::new()) };
+        let Some(list) = list else {
+            return Ok(Vec::new());
+        };
         let Some(list) = list.as_array() else {
             return Err(self.invalid(loc, "`parameters` is not a list"));
         };
@@ -266,16 +270,17 @@ impl Upgrader<'_> {
                 if status.starts_with("x-") {
                     continue;
                 }
-                let r = match r.get("$ref").and_then(Value::as_str) {
-                    Some(reference) => lookup_pointer(self.doc, reference).cloned().ok_or_else(
-                        || ParserError::BadRef {
-                            file: self.file.to_string(),
-                            reference: reference.to_string(),
-                            message: format!("no response there (at {loc}/responses)"),
-                        },
-                    )?,
-                    None => r.clone(),
-                };
+                let r =
+                    match r.get("$ref").and_then(Value::as_str) {
+                        Some(reference) => lookup_pointer(self.doc, reference)
+                            .cloned()
+                            .ok_or_else(|| ParserError::BadRef {
+                                file: self.file.to_string(),
+                                reference: reference.to_string(),
+                                message: format!("no response there (at {loc}/responses)"),
+                            })?,
+                        None => r.clone(),
+                    };
                 responses.insert(status.clone(), convert_response(&r, &produces));
             }
         }
@@ -287,7 +292,11 @@ impl Upgrader<'_> {
         let list = op.get(key).or_else(|| self.doc.get(key));
         let types: Vec<String> = list
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default();
         if types.is_empty() {
             vec!["application/json".to_string()]
@@ -301,8 +310,14 @@ impl Upgrader<'_> {
 pub fn merge_params(shared: &[Value], own: &[Value]) -> Vec<Value> {
     let key = |p: &Value| {
         (
-            p.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
-            p.get("in").and_then(Value::as_str).unwrap_or("").to_string(),
+            p.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            p.get("in")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
         )
     };
     let mut out: Vec<Value> = shared.to_vec();
@@ -322,5 +337,3 @@ fn merge_siblings(target: &mut Value, reference: &Value) {
         }
     }
 }
-
-

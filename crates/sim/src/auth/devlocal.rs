@@ -60,7 +60,10 @@ pub fn handle(
                 sim.sessions.remove(token);
             }
             let mut r = text(StatusCode::OK, "");
-            set_cookie(&mut r, &format!("{}=; Path=/; Max-Age=0", app.session_cookie()));
+            set_cookie(
+                &mut r,
+                &format!("{}=; Path=/; Max-Age=0", app.session_cookie()),
+            );
             r
         }
         (_, "/devlocal-auth/login" | "/devlocal-auth/create" | "/devlocal-auth/new") => {

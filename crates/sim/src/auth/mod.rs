@@ -139,7 +139,10 @@ mod tests {
         assert!(sessions.from_headers(App::Mil, &h).is_none());
         sessions.remove(&token);
         assert!(sessions.from_headers(App::Office, &h).is_none());
-        assert_eq!(roles_for_user_type("TIO office").unwrap().1, vec![Role::Tio]);
+        assert_eq!(
+            roles_for_user_type("TIO office").unwrap().1,
+            vec![Role::Tio]
+        );
         assert!(roles_for_user_type("wizard").is_none());
         for t in USER_TYPES {
             assert!(roles_for_user_type(t).is_some());

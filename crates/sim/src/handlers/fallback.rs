@@ -56,7 +56,11 @@ pub fn minimal_instance(schema: &Value, root: &Value, op: &Operation, depth: usi
     if obj.get("nullable") == Some(&Value::Bool(true)) && depth > 0 {
         return Value::Null;
     }
-    if let Some(first) = obj.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
+    if let Some(first) = obj
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+    {
         return first.clone();
     }
     let number_floor = || {
@@ -98,8 +102,14 @@ pub fn minimal_instance(schema: &Value, root: &Value, op: &Operation, depth: usi
                 .flatten()
                 .filter_map(Value::as_str)
             {
-                let prop = props.and_then(|p| p.get(name)).cloned().unwrap_or(json!({}));
-                out.insert(name.to_string(), minimal_instance(&prop, root, op, depth + 1));
+                let prop = props
+                    .and_then(|p| p.get(name))
+                    .cloned()
+                    .unwrap_or(json!({}));
+                out.insert(
+                    name.to_string(),
+                    minimal_instance(&prop, root, op, depth + 1),
+                );
             }
             Value::Object(out)
         }
@@ -141,8 +151,14 @@ pub fn complete(value: &mut Value, schema: &Value, root: &Value, op: &Operation,
                 .filter_map(Value::as_str)
             {
                 if !map.contains_key(name) {
-                    let prop = props.and_then(|p| p.get(name)).cloned().unwrap_or(json!({}));
-                    map.insert(name.to_string(), minimal_instance(&prop, root, op, depth + 1));
+                    let prop = props
+                        .and_then(|p| p.get(name))
+                        .cloned()
+                        .unwrap_or(json!({}));
+                    map.insert(
+                        name.to_string(),
+                        minimal_instance(&prop, root, op, depth + 1),
+                    );
                 }
             }
             if let Some(props) = props {

@@ -20,7 +20,12 @@ pub fn handle(sim: &SimState, call: &Call<'_>, op_id: &str) -> Option<Outcome> {
         "getMovesQueue" => moves_queue(
             store,
             call,
-            &["SUBMITTED", "APPROVALS REQUESTED", "SERVICE COUNSELING COMPLETED", "APPROVED"],
+            &[
+                "SUBMITTED",
+                "APPROVALS REQUESTED",
+                "SERVICE COUNSELING COMPLETED",
+                "APPROVED",
+            ],
         ),
         "getPaymentRequestsQueue" => payment_queue(store, call),
         "getMove" => store
@@ -58,7 +63,7 @@ fn moves_queue(store: &Store, call: &Call<'_>, statuses: &[&str]) -> Outcome {
             && locator.is_none_or(|l| m.locator.eq_ignore_ascii_case(l));
         wanted.then(|| m.clone())
     });
-    moves.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    moves.sort_by_key(|m| std::cmp::Reverse(m.created_at));
     let (page, per_page) = page(call);
     let rows: Vec<Value> = moves
         .iter()
@@ -76,7 +81,7 @@ fn payment_queue(store: &Store, call: &Call<'_>) -> Outcome {
     let mut requests = store
         .payment_requests
         .collect(|p| (p.status == "PENDING").then(|| p.clone()));
-    requests.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    requests.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     let (page, per_page) = page(call);
     let rows: Vec<Value> = requests
         .iter()

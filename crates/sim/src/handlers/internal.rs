@@ -26,7 +26,9 @@ pub fn handle(sim: &SimState, call: &Call<'_>, op_id: &str) -> Option<Outcome> {
         "createOrders" => create_orders(sim, call),
         "showOrders" => show_orders(sim, call),
         "createUpload" => create_upload(sim, call),
-        "showMove" => own_move(sim, call).and_then(|(m, c)| call.reply(StatusCode::OK, shape::move_(&m, c))),
+        "showMove" => {
+            own_move(sim, call).and_then(|(m, c)| call.reply(StatusCode::OK, shape::move_(&m, c)))
+        }
         "patchMove" => patch_move(sim, call),
         "submitMoveForApproval" => submit(sim, call),
         "createMTOShipment" => create_shipment(sim, call),
@@ -56,7 +58,11 @@ fn duty_locations(sim: &SimState, call: &Call<'_>) -> Outcome {
         .collect();
     if rows.is_empty() {
         // Like a fuzzy search: always offer something so onboarding can go on.
-        rows = store.duty_locations.iter().map(|d| shape::duty_location(store, d)).collect();
+        rows = store
+            .duty_locations
+            .iter()
+            .map(|d| shape::duty_location(store, d))
+            .collect();
     }
     call.reply(StatusCode::OK, Value::Array(rows))
 }
@@ -119,12 +125,18 @@ fn current_orders(sim: &SimState, call: &Call<'_>) -> Outcome {
 
 fn create_orders(sim: &SimState, call: &Call<'_>) -> Outcome {
     let body = call.body_map();
-    let sm = parse_uuid(call.body_str("service_member_id").unwrap_or(""), "service_member_id")?;
+    let sm = parse_uuid(
+        call.body_str("service_member_id").unwrap_or(""),
+        "service_member_id",
+    )?;
     check_owner(call, sm)?;
     if !sim.store.customers.contains(&sm) {
         return Err(StateError::NotFound(format!("service member {sm}")).into());
     }
-    let new_duty = parse_uuid(call.body_str("new_duty_location_id").unwrap_or(""), "new_duty_location_id")?;
+    let new_duty = parse_uuid(
+        call.body_str("new_duty_location_id").unwrap_or(""),
+        "new_duty_location_id",
+    )?;
     if !sim.store.duty_locations.iter().any(|d| d.id == new_duty) {
         return Err(StateError::NotFound(format!("duty location {new_duty}")).into());
     }
@@ -171,19 +183,37 @@ pub fn store_upload(sim: &SimState, call: &Call<'_>, document: Option<Uuid>) -> 
 }
 
 fn multipart_file(call: &Call<'_>) -> Option<(String, String, u64)> {
-    let ct = call.headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
+    let ct = call
+        .headers
+        .get(http::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?;
     let boundary = ct.split("boundary=").nth(1)?.trim_matches('"');
     let body = String::from_utf8_lossy(call.raw_body);
     let part = body
         .split(&format!("--{boundary}"))
         .find(|p| p.contains("name=\"file\""))?;
     let (head, content) = part.split_once("\r\n\r\n")?;
-    let filename = head.split("filename=\"").nth(1)?.split('"').next()?.to_string();
+    let filename = head
+        .split("filename=\"")
+        .nth(1)?
+        .split('"')
+        .next()?
+        .to_string();
     let content_type = head
         .lines()
-        .find_map(|l| l.strip_prefix("Content-Type:").or_else(|| l.strip_prefix("content-type:")))
-        .map_or("application/octet-stream".to_string(), |v| v.trim().to_string());
-    Some((filename, content_type, content.trim_end_matches("\r\n").len() as u64))
+        .find_map(|l| {
+            l.strip_prefix("Content-Type:")
+                .or_else(|| l.strip_prefix("content-type:"))
+        })
+        .map_or("application/octet-stream".to_string(), |v| {
+            v.trim().to_string()
+        });
+    Some((
+        filename,
+        content_type,
+        content.trim_end_matches("\r\n").len() as u64,
+    ))
 }
 
 fn create_upload(sim: &SimState, call: &Call<'_>) -> Outcome {
@@ -195,7 +225,10 @@ fn create_upload(sim: &SimState, call: &Call<'_>) -> Outcome {
     call.reply(StatusCode::CREATED, shape::upload(&upload))
 }
 
-fn own_move(sim: &SimState, call: &Call<'_>) -> Result<(crate::state::model::Move, Uuid), ApiError> {
+fn own_move(
+    sim: &SimState,
+    call: &Call<'_>,
+) -> Result<(crate::state::model::Move, Uuid), ApiError> {
     let id = call.path_uuid("moveId")?;
     let m = sim.store.get_move(&id)?;
     let o = sim
@@ -221,18 +254,33 @@ fn submit(sim: &SimState, call: &Call<'_>) -> Outcome {
 
 fn create_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
     let body = call.body_map();
-    let move_id = parse_uuid(call.body_str("moveTaskOrderID").unwrap_or(""), "moveTaskOrderID")?;
+    let move_id = parse_uuid(
+        call.body_str("moveTaskOrderID").unwrap_or(""),
+        "moveTaskOrderID",
+    )?;
     let m = sim.store.get_move(&move_id)?;
-    let o = sim.store.orders.get(&m.orders_id).ok_or_else(|| StateError::NotFound("orders".into()))?;
+    let o = sim
+        .store
+        .orders
+        .get(&m.orders_id)
+        .ok_or_else(|| StateError::NotFound("orders".into()))?;
     check_owner(call, o.customer_id)?;
     let obj = |k: &str| match body.get(k) {
         Some(Value::Object(a)) => Some(a.clone()),
         _ => None,
     };
-    let fields: Map<String, Value> = ["requestedPickupDate", "requestedDeliveryDate", "customerRemarks"]
-        .iter()
-        .filter_map(|k| body.get(*k).filter(|v| !v.is_null()).map(|v| (k.to_string(), v.clone())))
-        .collect();
+    let fields: Map<String, Value> = [
+        "requestedPickupDate",
+        "requestedDeliveryDate",
+        "customerRemarks",
+    ]
+    .iter()
+    .filter_map(|k| {
+        body.get(*k)
+            .filter(|v| !v.is_null())
+            .map(|v| (k.to_string(), v.clone()))
+    })
+    .collect();
     let new = NewShipment {
         shipment_type: call.body_str("shipmentType").unwrap_or("HHG").to_string(),
         fields,
@@ -240,7 +288,11 @@ fn create_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
         destination_address: obj("destinationAddress"),
         agents: Vec::new(),
     };
-    let status = if m.status == "DRAFT" { "DRAFT" } else { "SUBMITTED" };
+    let status = if m.status == "DRAFT" {
+        "DRAFT"
+    } else {
+        "SUBMITTED"
+    };
     let s = sim.store.insert_shipment(&move_id, new, status)?;
     call.reply(StatusCode::OK, prime::shipment(&sim.store, &s))
 }

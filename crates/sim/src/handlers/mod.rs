@@ -96,10 +96,10 @@ impl Call<'_> {
     /// requires that the state-built body lacks.
     pub fn reply(&self, status: StatusCode, mut body: Value) -> Outcome {
         let code = status.as_str().to_string();
-        if let Ok(Some(schema)) = self
-            .spec
-            .parser
-            .response_body(&self.op.path, &self.op.method, Some(&code))
+        if let Ok(Some(schema)) =
+            self.spec
+                .parser
+                .response_body(&self.op.path, &self.op.method, Some(&code))
         {
             fallback::complete(&mut body, &schema, &schema, self.op, 0);
         }

@@ -63,7 +63,10 @@ fn find_prime_move(sim: &SimState, key: &str) -> Result<crate::state::model::Mov
 
 fn get_move(sim: &SimState, call: &Call<'_>) -> Outcome {
     let m = find_prime_move(sim, call.path("moveID"))?;
-    call.reply(StatusCode::OK, shape::move_task_order(&sim.store, &m, false))
+    call.reply(
+        StatusCode::OK,
+        shape::move_task_order(&sim.store, &m, false),
+    )
 }
 
 fn object(v: Option<&Value>) -> Option<Map<String, Value>> {
@@ -102,7 +105,10 @@ fn scalars(body: &Map<String, Value>) -> Map<String, Value> {
 
 fn create_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
     let body = call.body_map();
-    let move_id = parse_uuid(call.body_str("moveTaskOrderID").unwrap_or(""), "moveTaskOrderID")?;
+    let move_id = parse_uuid(
+        call.body_str("moveTaskOrderID").unwrap_or(""),
+        "moveTaskOrderID",
+    )?;
     let agents = match body.get("agents") {
         Some(Value::Array(a)) => a.iter().filter_map(|v| object(Some(v))).collect(),
         _ => Vec::new(),
@@ -122,7 +128,10 @@ fn create_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
             .collect(),
     };
     let shipment = sim.store.create_shipment(&move_id, new)?;
-    call.reply(StatusCode::OK, shape::shipment_with_items(&sim.store, &shipment))
+    call.reply(
+        StatusCode::OK,
+        shape::shipment_with_items(&sim.store, &shipment),
+    )
 }
 
 fn update_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
@@ -147,7 +156,10 @@ fn update_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
             });
         }
     }
-    call.reply(StatusCode::OK, shape::shipment_with_items(&sim.store, &shipment))
+    call.reply(
+        StatusCode::OK,
+        shape::shipment_with_items(&sim.store, &shipment),
+    )
 }
 
 fn update_address(sim: &SimState, call: &Call<'_>) -> Outcome {
@@ -182,17 +194,27 @@ fn update_agent(sim: &SimState, call: &Call<'_>) -> Outcome {
 
 fn create_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
     let mut body = call.body_map();
-    let move_id = parse_uuid(call.body_str("moveTaskOrderID").unwrap_or(""), "moveTaskOrderID")?;
+    let move_id = parse_uuid(
+        call.body_str("moveTaskOrderID").unwrap_or(""),
+        "moveTaskOrderID",
+    )?;
     let shipment_id = match call.body_str("mtoShipmentID") {
         Some(s) => Some(parse_uuid(s, "mtoShipmentID")?),
         None => None,
     };
-    let model_type = call.body_str("modelType").unwrap_or("MTOServiceItemBasic").to_string();
-    let code = call
-        .body_str("reServiceCode")
-        .unwrap_or("MS")
+    let model_type = call
+        .body_str("modelType")
+        .unwrap_or("MTOServiceItemBasic")
         .to_string();
-    for k in ["id", "eTag", "status", "rejectionReason", "moveTaskOrderID", "mtoShipmentID"] {
+    let code = call.body_str("reServiceCode").unwrap_or("MS").to_string();
+    for k in [
+        "id",
+        "eTag",
+        "status",
+        "rejectionReason",
+        "moveTaskOrderID",
+        "mtoShipmentID",
+    ] {
         body.remove(k);
     }
     let item = sim
@@ -217,11 +239,17 @@ fn post_counseling(sim: &SimState, call: &Call<'_>) -> Outcome {
     let id = call.path_uuid("moveTaskOrderID")?;
     let tag = call.if_match()?;
     let m = sim.store.post_counseling(&id, tag)?;
-    call.reply(StatusCode::OK, shape::move_task_order(&sim.store, &m, false))
+    call.reply(
+        StatusCode::OK,
+        shape::move_task_order(&sim.store, &m, false),
+    )
 }
 
 fn create_payment_request(sim: &SimState, call: &Call<'_>) -> Outcome {
-    let move_id = parse_uuid(call.body_str("moveTaskOrderID").unwrap_or(""), "moveTaskOrderID")?;
+    let move_id = parse_uuid(
+        call.body_str("moveTaskOrderID").unwrap_or(""),
+        "moveTaskOrderID",
+    )?;
     let mut ids = Vec::new();
     if let Some(Value::Array(items)) = call.body.as_ref().and_then(|b| b.get("serviceItems")) {
         for item in items {
@@ -230,7 +258,10 @@ fn create_payment_request(sim: &SimState, call: &Call<'_>) -> Outcome {
         }
     }
     if ids.is_empty() {
-        return Err(ApiError::invalid("serviceItems", "at least one service item is required"));
+        return Err(ApiError::invalid(
+            "serviceItems",
+            "at least one service item is required",
+        ));
     }
     let is_final = call
         .body

@@ -48,7 +48,10 @@ fn create_move(sim: &SimState, call: &Call<'_>) -> Outcome {
     let body = call.body.clone().unwrap_or(Value::Null);
     let order = body.get("order").cloned().unwrap_or(Value::Null);
     let store = &sim.store;
-    let contractor = parse_uuid(str_field(&body, "contractorID").unwrap_or(""), "contractorID")?;
+    let contractor = parse_uuid(
+        str_field(&body, "contractorID").unwrap_or(""),
+        "contractorID",
+    )?;
     if contractor != store.contractor_id {
         return Err(StateError::NotFound(format!("contractor {contractor}")).into());
     }
@@ -58,7 +61,10 @@ fn create_move(sim: &SimState, call: &Call<'_>) -> Outcome {
             return Err(StateError::NotFound(format!("duty location {id}")).into());
         }
     }
-    let document = parse_uuid(str_field(&order, "uploadedOrdersID").unwrap_or(""), "uploadedOrdersID")?;
+    let document = parse_uuid(
+        str_field(&order, "uploadedOrdersID").unwrap_or(""),
+        "uploadedOrdersID",
+    )?;
     if !store.documents.contains(&document) {
         return Err(StateError::NotFound(format!("document {document}")).into());
     }
@@ -96,19 +102,27 @@ fn create_move(sim: &SimState, call: &Call<'_>) -> Outcome {
         }
     }
     let mut orders = store.create_orders(customer_id, fields)?;
-    store.orders.update(&orders.id, |o| o.uploaded_orders_id = document);
+    store
+        .orders
+        .update(&orders.id, |o| o.uploaded_orders_id = document);
     orders.uploaded_orders_id = document;
-    let status = match str_field(&body, "status") {
-        Some(s @ ("DRAFT" | "SUBMITTED" | "APPROVED" | "CANCELED")) => s,
-        _ => "DRAFT",
+    const KNOWN_STATUSES: [&str; 4] = ["DRAFT", "SUBMITTED", "APPROVED", "CANCELED"];
+    let status = str_field(&body, "status")
+        .filter(|s| KNOWN_STATUSES.contains(s))
+        .unwrap_or("DRAFT");
+    let initial = if status == "APPROVED" {
+        "SUBMITTED"
+    } else {
+        status
     };
-    let initial = if status == "APPROVED" { "SUBMITTED" } else { status };
     let mut mv = store.create_move(orders.id, initial)?;
     if status == "APPROVED" {
         mv = store.approve_move(&mv.id, None)?;
     }
     if let Some(ppm) = str_field(&body, "ppmType") {
-        store.moves.update(&mv.id, |m| m.ppm_type = Some(ppm.to_string()));
+        store
+            .moves
+            .update(&mv.id, |m| m.ppm_type = Some(ppm.to_string()));
         mv.ppm_type = Some(ppm.to_string());
     }
     call.reply(StatusCode::CREATED, shape::move_task_order(store, &mv))
@@ -131,7 +145,10 @@ fn get_move(sim: &SimState, call: &Call<'_>) -> Outcome {
 }
 
 fn list_moves(sim: &SimState, call: &Call<'_>) -> Outcome {
-    let moves: Vec<Value> = sim.store.moves.collect(|m| Some(m.clone()))
+    let moves: Vec<Value> = sim
+        .store
+        .moves
+        .collect(|m| Some(m.clone()))
         .iter()
         .map(|m| shape::move_task_order(&sim.store, m))
         .collect();
@@ -161,7 +178,9 @@ fn service_item_status(sim: &SimState, call: &Call<'_>) -> Outcome {
     let id = call.path_uuid("mtoServiceItemID")?;
     let tag = call.if_match()?;
     let (status, reason) = status_and_reason(call)?;
-    let item = sim.store.set_service_item_status(&id, tag, status, reason)?;
+    let item = sim
+        .store
+        .set_service_item_status(&id, tag, status, reason)?;
     call.reply(StatusCode::OK, prime::service_item(&item))
 }
 

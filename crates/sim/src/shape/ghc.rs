@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use super::prime;
 use crate::state::model::{
-    etag, rfc3339, stable_uuid, Customer, Move, Orders, PaymentRequest, PaymentServiceItem, ServiceItem,
-    Shipment,
+    etag, rfc3339, stable_uuid, Customer, Move, Orders, PaymentRequest, PaymentServiceItem,
+    ServiceItem, Shipment,
 };
 use crate::state::Store;
 
@@ -18,7 +18,10 @@ fn get<'a>(m: &'a Map<String, Value>, k: &str) -> Option<&'a Value> {
 pub fn duty_location(store: &Store, id: Option<&Value>) -> Option<Value> {
     let id = Uuid::parse_str(id?.as_str()?).ok()?;
     let d = store.duty_locations.iter().find(|d| d.id == id)?;
-    let address = store.addresses.get(&d.address_id).map(|a| prime::address(&a));
+    let address = store
+        .addresses
+        .get(&d.address_id)
+        .map(|a| prime::address(&a));
     Some(json!({"id": d.id, "name": d.name, "address_id": d.address_id, "address": address}))
 }
 
@@ -26,9 +29,20 @@ pub fn duty_location(store: &Store, id: Option<&Value>) -> Option<Value> {
 pub fn customer(c: &Customer) -> Value {
     let mut out = Map::new();
     for key in [
-        "first_name", "last_name", "middle_name", "suffix", "edipi", "agency", "email", "phone",
-        "current_address", "backup_contact", "phoneIsPreferred", "emailIsPreferred",
-        "secondaryTelephone", "backupAddress",
+        "first_name",
+        "last_name",
+        "middle_name",
+        "suffix",
+        "edipi",
+        "agency",
+        "email",
+        "phone",
+        "current_address",
+        "backup_contact",
+        "phoneIsPreferred",
+        "emailIsPreferred",
+        "secondaryTelephone",
+        "backupAddress",
     ] {
         let source = match key {
             "agency" => "affiliation",
@@ -155,7 +169,13 @@ pub fn service_item(i: &ServiceItem) -> Value {
         if let Some(r) = &i.rejection_reason {
             map.insert("rejectionReason".into(), json!(r));
         }
-        for k in ["reason", "description", "sitEntryDate", "sitDepartureDate", "estimatedWeight"] {
+        for k in [
+            "reason",
+            "description",
+            "sitEntryDate",
+            "sitDepartureDate",
+            "estimatedWeight",
+        ] {
             if let Some(v) = i.body.get(k).filter(|v| !v.is_null()) {
                 map.insert(k.into(), v.clone());
             }

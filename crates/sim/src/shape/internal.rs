@@ -4,7 +4,9 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::prime;
-use crate::state::model::{etag, rfc3339, stable_uuid, Customer, DutyLocation, Move, Orders, Upload, User};
+use crate::state::model::{
+    etag, rfc3339, stable_uuid, Customer, DutyLocation, Move, Orders, Upload, User,
+};
 use crate::state::Store;
 
 /// An upload.
@@ -19,7 +21,10 @@ pub fn upload(u: &Upload) -> Value {
 /// A duty location (`DutyLocationPayload`).
 pub fn duty_location(store: &Store, d: &DutyLocation) -> Value {
     let created = rfc3339(&chrono::DateTime::UNIX_EPOCH);
-    let address = store.addresses.get(&d.address_id).map(|a| prime::address(&a));
+    let address = store
+        .addresses
+        .get(&d.address_id)
+        .map(|a| prime::address(&a));
     json!({"id": d.id, "name": d.name, "address_id": d.address_id, "address": address,
            "affiliation": d.affiliation, "created_at": created, "updated_at": created})
 }
@@ -58,7 +63,10 @@ pub fn orders(store: &Store, o: &Orders) -> Value {
     for (k, d) in [("has_dependents", false), ("spouse_has_pro_gear", false)] {
         out.entry(k).or_insert(json!(d));
     }
-    let fallback = store.duty_locations.first().map(|d| duty_location(store, d));
+    let fallback = store
+        .duty_locations
+        .first()
+        .map(|d| duty_location(store, d));
     let new_duty = duty_location_by_id(store, o.fields.get("new_duty_location_id")).or(fallback);
     out.insert("new_duty_location".into(), new_duty.unwrap_or(Value::Null));
     if let Some(d) = duty_location_by_id(store, o.fields.get("origin_duty_location_id")) {
@@ -89,16 +97,33 @@ pub fn orders(store: &Store, o: &Orders) -> Value {
 
 /// Profile fields kept verbatim in `ServiceMemberPayload`.
 const PROFILE_FIELDS: &[&str] = &[
-    "edipi", "emplid", "affiliation", "grade", "first_name", "middle_name", "last_name", "suffix",
-    "telephone", "secondary_telephone", "personal_email", "phone_is_preferred",
-    "email_is_preferred", "residential_address", "backup_mailing_address",
+    "edipi",
+    "emplid",
+    "affiliation",
+    "grade",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "telephone",
+    "secondary_telephone",
+    "personal_email",
+    "phone_is_preferred",
+    "email_is_preferred",
+    "residential_address",
+    "backup_mailing_address",
 ];
 
 /// A service member (`ServiceMemberPayload`).
 pub fn service_member(store: &Store, c: &Customer) -> Value {
     let mut out: Map<String, Value> = PROFILE_FIELDS
         .iter()
-        .filter_map(|k| c.profile.get(*k).filter(|v| !v.is_null()).map(|v| (k.to_string(), v.clone())))
+        .filter_map(|k| {
+            c.profile
+                .get(*k)
+                .filter(|v| !v.is_null())
+                .map(|v| (k.to_string(), v.clone()))
+        })
         .collect();
     let complete = ["first_name", "last_name", "residential_address"]
         .iter()
@@ -137,7 +162,10 @@ pub fn logged_in_user(store: &Store, user: &User) -> Value {
     let Value::Object(map) = &mut out else {
         return out;
     };
-    if let Some(c) = user.service_member_id.and_then(|id| store.customers.get(&id)) {
+    if let Some(c) = user
+        .service_member_id
+        .and_then(|id| store.customers.get(&id))
+    {
         map.insert("service_member".into(), service_member(store, &c));
     }
     if let Some(id) = user.office_user_id {

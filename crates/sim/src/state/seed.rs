@@ -50,7 +50,11 @@ impl Store {
             ..Store::default()
         };
         let names = [
-            "Fort Gordon", "JB San Antonio", "NAS Norfolk", "Fort Bragg", "Yuma AFB",
+            "Fort Gordon",
+            "JB San Antonio",
+            "NAS Norfolk",
+            "Fort Bragg",
+            "Yuma AFB",
         ];
         for (i, name) in names.iter().enumerate() {
             let address_id = store.add_address(sample_address(i));
@@ -83,9 +87,7 @@ impl Store {
         for i in 0..size.office_moves {
             store.seed_move(i, "NEEDS SERVICE COUNSELING")?;
             let mv = store.seed_move(i, "SUBMITTED")?;
-            store
-                .moves
-                .update(&mv, |m| m.available_to_prime_at = None);
+            store.moves.update(&mv, |m| m.available_to_prime_at = None);
             store.insert_shipment(&mv, store.seed_shipment(i), "SUBMITTED")?;
         }
         Ok(store)
@@ -139,13 +141,13 @@ impl Store {
         )?;
         let now = unique_now();
         self.add_upload(Upload {
-                id: Uuid::new_v4(),
-                document_id: Some(orders.uploaded_orders_id),
-                filename: "orders.pdf".into(),
-                content_type: "application/pdf".into(),
-                bytes: 10_596,
-                checksum: "seeded".into(),
-                created_at: now,
+            id: Uuid::new_v4(),
+            document_id: Some(orders.uploaded_orders_id),
+            filename: "orders.pdf".into(),
+            content_type: "application/pdf".into(),
+            bytes: 10_596,
+            checksum: "seeded".into(),
+            created_at: now,
         });
         Ok(self.create_move(orders.id, status)?.id)
     }

@@ -80,7 +80,9 @@ impl Store {
 
     /// A shipment by id.
     pub fn get_shipment(&self, id: &Uuid) -> StateResult<Shipment> {
-        self.shipments.get(id).ok_or_else(|| not_found("shipment", id))
+        self.shipments
+            .get(id)
+            .ok_or_else(|| not_found("shipment", id))
     }
 
     /// Merges scalar fields into a shipment (If-Match required).
@@ -206,7 +208,11 @@ impl Store {
     }
 
     /// Adds an agent to a shipment (at most two, as MilMove allows).
-    pub fn create_agent(&self, shipment_id: &Uuid, fields: Map<String, Value>) -> StateResult<Agent> {
+    pub fn create_agent(
+        &self,
+        shipment_id: &Uuid,
+        fields: Map<String, Value>,
+    ) -> StateResult<Agent> {
         let now = unique_now();
         let agent = Agent {
             id: Uuid::new_v4(),

@@ -92,10 +92,13 @@ mod tests {
             t.insert(i, i);
         }
         assert_eq!(t.len(), 100);
-        assert_eq!(t.update(&5, |v| {
-            *v += 1;
-            *v
-        }), Some(6));
+        assert_eq!(
+            t.update(&5, |v| {
+                *v += 1;
+                *v
+            }),
+            Some(6)
+        );
         assert_eq!(t.get(&5), Some(6));
         assert_eq!(t.collect(|v| (*v > 97).then_some(*v)).len(), 2);
         assert!(t.remove(&5).is_some());

@@ -150,10 +150,11 @@ fn collect_params(
                 out.insert(p.name.clone(), coerce_parameter(p, &value));
             }
             None if p.required => {
-                invalid
-                    .entry(p.name.clone())
-                    .or_default()
-                    .push(format!("{} in {} is required", p.name, p.location.as_str()));
+                invalid.entry(p.name.clone()).or_default().push(format!(
+                    "{} in {} is required",
+                    p.name,
+                    p.location.as_str()
+                ));
             }
             None => {}
         }

@@ -66,7 +66,11 @@ impl Browser {
             .timeout(std::time::Duration::from_secs(30))
             .build()
             .expect("client");
-        Browser { client, jar, base: base.to_string() }
+        Browser {
+            client,
+            jar,
+            base: base.to_string(),
+        }
     }
 
     /// The current masked CSRF token from the cookie jar.
@@ -82,7 +86,12 @@ impl Browser {
 
     /// Devlocal login as MilMove does it: GET the login page, POST create with the token.
     pub async fn login(&self, user_type: &str) -> reqwest::StatusCode {
-        let page = self.client.get(format!("{}/devlocal-auth/login", self.base)).send().await.unwrap();
+        let page = self
+            .client
+            .get(format!("{}/devlocal-auth/login", self.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(page.status(), 200);
         self.client
             .post(format!("{}/devlocal-auth/create", self.base))
@@ -100,7 +109,14 @@ impl Browser {
 }
 
 /// Asserts `body` validates against the response schema of `method path_template` → `status`.
-pub fn assert_valid_response(sim: &SimHandle, api: Api, method: &str, template: &str, status: u16, body: &Value) {
+pub fn assert_valid_response(
+    sim: &SimHandle,
+    api: Api,
+    method: &str,
+    template: &str,
+    status: u16,
+    body: &Value,
+) {
     let spec = sim.state().specs.get(api).expect("spec");
     let op = spec.parser.operation(template, method).expect("operation");
     if let Some(v) = spec.response_validator(op, status) {
@@ -115,5 +131,8 @@ pub async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
     let resp = req.send().await.expect("request sent");
     let status = resp.status().as_u16();
     let bytes = resp.bytes().await.unwrap_or_default();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }

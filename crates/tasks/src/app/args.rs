@@ -86,14 +86,15 @@ pub struct AppArgs {
 /// Parses `--wait-time`: `MIN-MAX` or a constant.
 pub fn parse_wait(text: &str) -> Result<milmove_runner::Wait, String> {
     let number = |t: &str| -> Result<f64, String> {
-        let value: f64 = t
-            .trim()
-            .parse()
-            .map_err(|_| format!("invalid --wait-time `{text}`: use MIN-MAX or SECONDS, e.g. 0.5-2"))?;
+        let value: f64 = t.trim().parse().map_err(|_| {
+            format!("invalid --wait-time `{text}`: use MIN-MAX or SECONDS, e.g. 0.5-2")
+        })?;
         if value.is_finite() && value >= 0.0 {
             Ok(value)
         } else {
-            Err(format!("invalid --wait-time `{text}`: seconds must be >= 0"))
+            Err(format!(
+                "invalid --wait-time `{text}`: seconds must be >= 0"
+            ))
         }
     };
     match text.split_once('-') {

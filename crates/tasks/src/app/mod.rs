@@ -28,13 +28,20 @@ pub type SimStart = Box<
     dyn FnOnce(
             PathBuf,
         ) -> std::pin::Pin<
-            Box<dyn std::future::Future<Output = Result<(SimTarget, Box<dyn Any + Send>), String>> + Send>,
+            Box<
+                dyn std::future::Future<Output = Result<(SimTarget, Box<dyn Any + Send>), String>>
+                    + Send,
+            >,
         > + Send,
 >;
 
 /// Parses the process arguments for `kind` and runs; the binaries' `main`.
 pub fn main(kind: AppKind, start_sim: SimStart) -> ExitCode {
-    let command = AppArgs::augment_args(Command::new(kind.bin_name()).version(env!("CARGO_PKG_VERSION")).about(about(kind)));
+    let command = AppArgs::augment_args(
+        Command::new(kind.bin_name())
+            .version(env!("CARGO_PKG_VERSION"))
+            .about(about(kind)),
+    );
     let matches = command.get_matches();
     let args = match AppArgs::from_arg_matches(&matches) {
         Ok(args) => args,
@@ -67,15 +74,25 @@ pub fn run(kind: AppKind, args: AppArgs, start_sim: SimStart) -> ExitCode {
     }
 }
 
-fn prepare_and_run(args: AppArgs, selected: Vec<Selected>, start_sim: SimStart) -> Result<i32, String> {
+fn prepare_and_run(
+    args: AppArgs,
+    selected: Vec<Selected>,
+    start_sim: SimStart,
+) -> Result<i32, String> {
     if selected.is_empty() {
         return Err("every user class has weight 0: nothing to run".to_string());
     }
     let mut settings = Settings::resolve(&args.runner).map_err(|e| e.to_string())?;
     milmove_runner::init_logging(&settings);
     let wait = parse_wait(&args.wait_time)?;
-    let host_text = settings.run.host.clone().unwrap_or_else(|| "sim".to_string());
-    let env: Environment = host_text.parse().map_err(|e: milmove_hosts::HostError| e.to_string())?;
+    let host_text = settings
+        .run
+        .host
+        .clone()
+        .unwrap_or_else(|| "sim".to_string());
+    let env: Environment = host_text
+        .parse()
+        .map_err(|e: milmove_hosts::HostError| e.to_string())?;
     let spec_dir = Apis::resolve_dir(args.swagger_dir.as_deref()).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -53,16 +53,44 @@ pub struct Selected {
 /// The classes of `kind` (all of them with `--all`), leaving out weight-0 classes.
 pub fn select(kind: AppKind, args: &AppArgs) -> Vec<Selected> {
     let prime = [
-        (classes::prime_user(), args.prime_user_weight, StoreGroup::Prime),
-        (classes::support_user(), args.support_user_weight, StoreGroup::Prime),
-        (classes::prime_workflow_user(), args.prime_workflow_user_weight, StoreGroup::Prime),
+        (
+            classes::prime_user(),
+            args.prime_user_weight,
+            StoreGroup::Prime,
+        ),
+        (
+            classes::support_user(),
+            args.support_user_weight,
+            StoreGroup::Prime,
+        ),
+        (
+            classes::prime_workflow_user(),
+            args.prime_workflow_user_weight,
+            StoreGroup::Prime,
+        ),
     ];
     let office = [
-        (classes::services_counselor_user(), args.services_counselor_user_weight, StoreGroup::Office),
-        (classes::too_user(), args.too_user_weight, StoreGroup::Office),
-        (classes::tio_user(), args.tio_user_weight, StoreGroup::Office),
+        (
+            classes::services_counselor_user(),
+            args.services_counselor_user_weight,
+            StoreGroup::Office,
+        ),
+        (
+            classes::too_user(),
+            args.too_user_weight,
+            StoreGroup::Office,
+        ),
+        (
+            classes::tio_user(),
+            args.tio_user_weight,
+            StoreGroup::Office,
+        ),
     ];
-    let customer = [(classes::customer_user(), args.customer_user_weight, StoreGroup::Customer)];
+    let customer = [(
+        classes::customer_user(),
+        args.customer_user_weight,
+        StoreGroup::Customer,
+    )];
     let mut chosen = Vec::new();
     if args.all || kind == AppKind::Prime {
         chosen.extend(prime);
@@ -76,7 +104,11 @@ pub fn select(kind: AppKind, args: &AppArgs) -> Vec<Selected> {
     chosen
         .into_iter()
         .filter(|(_, weight, _)| *weight > 0)
-        .map(|(spec, weight, group)| Selected { spec, weight, group })
+        .map(|(spec, weight, group)| Selected {
+            spec,
+            weight,
+            group,
+        })
         .collect()
 }
 

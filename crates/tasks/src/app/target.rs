@@ -73,7 +73,12 @@ impl Target {
             None
         };
         let plain = if needs_plain {
-            Some(settings.without_client_identity().build().map_err(|e| e.to_string())?)
+            Some(
+                settings
+                    .without_client_identity()
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            )
         } else {
             None
         };

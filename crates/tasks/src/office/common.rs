@@ -18,8 +18,7 @@ pub const GET_CUSTOMER: &str = "/ghc/v1/customer/{customerID}";
 /// `GET /ghc/v1/move_task_orders/{moveTaskOrderID}/mto_shipments`.
 pub const LIST_SHIPMENTS: &str = "/ghc/v1/move_task_orders/{moveTaskOrderID}/mto_shipments";
 /// `GET /ghc/v1/move_task_orders/{moveTaskOrderID}/mto_service_items`.
-pub const LIST_SERVICE_ITEMS: &str =
-    "/ghc/v1/move_task_orders/{moveTaskOrderID}/mto_service_items";
+pub const LIST_SERVICE_ITEMS: &str = "/ghc/v1/move_task_orders/{moveTaskOrderID}/mto_service_items";
 
 /// The logged-in user's details.
 pub async fn get_logged_in_user(u: &mut User<MilMoveUser>) -> TaskResult {
@@ -98,7 +97,10 @@ pub async fn list_shipments(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(stored) = shared.stores.of(Kind::Move).random(&mut u.rng) else {
         return Ok(());
     };
-    let path = format!("/ghc/v1/move_task_orders/{}/mto_shipments", text(&stored, "id"));
+    let path = format!(
+        "/ghc/v1/move_task_orders/{}/mto_shipments",
+        text(&stored, "id")
+    );
     if let Some(shipments) = Call::get(path, LIST_SHIPMENTS).send(u).await {
         shared.stores.of(Kind::Shipment).put_all(shipments);
     }

@@ -37,12 +37,23 @@ pub async fn counseling_queue(u: &mut User<MilMoveUser>) -> TaskResult {
 /// counselingUpdateOrder: new dates and type for stored orders (duty locations kept).
 pub async fn counseling_update_order(u: &mut User<MilMoveUser>) -> TaskResult {
     let shared = u.state.shared.clone();
-    let Some(claim) = shared.stores.of(Kind::Order).claim_where(&mut u.rng, |_| true) else {
+    let Some(claim) = shared
+        .stores
+        .of(Kind::Order)
+        .claim_where(&mut u.rng, |_| true)
+    else {
         return Ok(());
     };
     let order = claim.object().clone();
     let (origin, destination) = duty_location_ids(&order);
-    let mut body = fake_body(u, Api::Ghc, "/counseling/orders/{orderID}", "patch", json!({}), false)?;
+    let mut body = fake_body(
+        u,
+        Api::Ghc,
+        "/counseling/orders/{orderID}",
+        "patch",
+        json!({}),
+        false,
+    )?;
     keep_fields(&mut body, &["issueDate", "reportByDate", "ordersType"]);
     body["originDutyLocationId"] = Value::String(origin);
     body["newDutyLocationId"] = Value::String(destination);
@@ -57,7 +68,11 @@ pub async fn counseling_update_order(u: &mut User<MilMoveUser>) -> TaskResult {
 /// counselingUpdateAllowance: new entitlements for stored orders.
 pub async fn counseling_update_allowance(u: &mut User<MilMoveUser>) -> TaskResult {
     let shared = u.state.shared.clone();
-    let Some(claim) = shared.stores.of(Kind::Order).claim_where(&mut u.rng, |_| true) else {
+    let Some(claim) = shared
+        .stores
+        .of(Kind::Order)
+        .claim_where(&mut u.rng, |_| true)
+    else {
         return Ok(());
     };
     let order = claim.object().clone();
@@ -81,7 +96,11 @@ pub async fn counseling_update_allowance(u: &mut User<MilMoveUser>) -> TaskResul
 /// kept by id; a customer without one gets none).
 pub async fn update_customer(u: &mut User<MilMoveUser>) -> TaskResult {
     let shared = u.state.shared.clone();
-    let Some(claim) = shared.stores.of(Kind::Customer).claim_where(&mut u.rng, |_| true) else {
+    let Some(claim) = shared
+        .stores
+        .of(Kind::Customer)
+        .claim_where(&mut u.rng, |_| true)
+    else {
         return Ok(());
     };
     let customer = claim.object().clone();
@@ -91,7 +110,14 @@ pub async fn update_customer(u: &mut User<MilMoveUser>) -> TaskResult {
     } else {
         json!({ "current_address": { "id": address_id } })
     };
-    let mut body = fake_body(u, Api::Ghc, "/customer/{customerID}", "patch", overrides, true)?;
+    let mut body = fake_body(
+        u,
+        Api::Ghc,
+        "/customer/{customerID}",
+        "patch",
+        overrides,
+        true,
+    )?;
     if let Some(object) = body.as_object_mut() {
         if address_id.is_empty() {
             object.remove("current_address");

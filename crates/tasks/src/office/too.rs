@@ -47,7 +47,11 @@ pub async fn moves_queue(u: &mut User<MilMoveUser>) -> TaskResult {
 /// updateOrder: new order details (duty locations kept).
 pub async fn update_order(u: &mut User<MilMoveUser>) -> TaskResult {
     let shared = u.state.shared.clone();
-    let Some(claim) = shared.stores.of(Kind::Order).claim_where(&mut u.rng, |_| true) else {
+    let Some(claim) = shared
+        .stores
+        .of(Kind::Order)
+        .claim_where(&mut u.rng, |_| true)
+    else {
         return Ok(());
     };
     let order = claim.object().clone();
@@ -57,7 +61,9 @@ pub async fn update_order(u: &mut User<MilMoveUser>) -> TaskResult {
     body["originDutyLocationId"] = Value::String(origin);
     body["newDutyLocationId"] = Value::String(destination);
     let path = format!("/ghc/v1/orders/{}", claim.id());
-    let call = Call::patch(path, UPDATE_ORDER).if_match(etag(&order)).json(body);
+    let call = Call::patch(path, UPDATE_ORDER)
+        .if_match(etag(&order))
+        .json(body);
     call.send_update(u, claim).await;
     Ok(())
 }
@@ -65,11 +71,22 @@ pub async fn update_order(u: &mut User<MilMoveUser>) -> TaskResult {
 /// updateAllowance: new entitlements.
 pub async fn update_allowance(u: &mut User<MilMoveUser>) -> TaskResult {
     let shared = u.state.shared.clone();
-    let Some(claim) = shared.stores.of(Kind::Order).claim_where(&mut u.rng, |_| true) else {
+    let Some(claim) = shared
+        .stores
+        .of(Kind::Order)
+        .claim_where(&mut u.rng, |_| true)
+    else {
         return Ok(());
     };
     let order = claim.object().clone();
-    let body = fake_body(u, Api::Ghc, "/orders/{orderID}/allowances", "patch", json!({}), false)?;
+    let body = fake_body(
+        u,
+        Api::Ghc,
+        "/orders/{orderID}/allowances",
+        "patch",
+        json!({}),
+        false,
+    )?;
     let path = format!("/ghc/v1/orders/{}/allowances", claim.id());
     let call = Call::patch(path, UPDATE_ALLOWANCE)
         .if_match(etag(&order))
@@ -83,7 +100,11 @@ pub async fn update_allowance(u: &mut User<MilMoveUser>) -> TaskResult {
 pub async fn approve_move(u: &mut User<MilMoveUser>) -> TaskResult {
     let shared = u.state.shared.clone();
     let submitted = |m: &Value| text(m, "status") == "SUBMITTED" && !etag(m).is_empty();
-    let Some(claim) = shared.stores.of(Kind::Move).claim_where(&mut u.rng, submitted) else {
+    let Some(claim) = shared
+        .stores
+        .of(Kind::Move)
+        .claim_where(&mut u.rng, submitted)
+    else {
         return Ok(());
     };
     let mv = claim.object().clone();
@@ -98,13 +119,18 @@ pub async fn approve_move(u: &mut User<MilMoveUser>) -> TaskResult {
     )?;
     let move_id = claim.id().to_string();
     let path = format!("/ghc/v1/move-task-orders/{move_id}/status");
-    let call = Call::patch(path, APPROVE_MOVE).if_match(etag(&mv)).json(body);
+    let call = Call::patch(path, APPROVE_MOVE)
+        .if_match(etag(&mv))
+        .json(body);
     if call.send_update(u, claim).await.is_none() {
         return Ok(());
     }
     // Next in the TOO's flow: the move's shipments, to approve them.
     let path = format!("/ghc/v1/move_task_orders/{move_id}/mto_shipments");
-    if let Some(shipments) = Call::get(path, crate::office::common::LIST_SHIPMENTS).send(u).await {
+    if let Some(shipments) = Call::get(path, crate::office::common::LIST_SHIPMENTS)
+        .send(u)
+        .await
+    {
         shared.stores.of(Kind::Shipment).put_all(shipments);
     }
     Ok(())
@@ -122,7 +148,11 @@ pub async fn approve_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
     };
     let submitted =
         |s: &Value| text(s, "status") == "SUBMITTED" && move_approved(text(s, "moveTaskOrderID"));
-    let Some(claim) = shared.stores.of(Kind::Shipment).claim_where(&mut u.rng, submitted) else {
+    let Some(claim) = shared
+        .stores
+        .of(Kind::Shipment)
+        .claim_where(&mut u.rng, submitted)
+    else {
         return Ok(());
     };
     let shipment = claim.object().clone();

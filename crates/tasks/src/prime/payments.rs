@@ -75,7 +75,10 @@ pub async fn create_upload(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(request) = shared.stores.of(Kind::PaymentRequest).random(&mut u.rng) else {
         return Ok(());
     };
-    let path = format!("/prime/v1/payment-requests/{}/uploads", text(&request, "id"));
+    let path = format!(
+        "/prime/v1/payment-requests/{}/uploads",
+        text(&request, "id")
+    );
     upload_pdf(u, &path, CREATE_UPLOAD, &[]).await;
     Ok(())
 }

@@ -43,7 +43,14 @@ pub fn create_service_item_body(
         "modelType": model_type,
         "reServiceCode": code,
     });
-    fake_body(u, Api::Prime, "/mto-service-items", "post", overrides, false)
+    fake_body(
+        u,
+        Api::Prime,
+        "/mto-service-items",
+        "post",
+        overrides,
+        false,
+    )
 }
 
 /// Sends createMTOServiceItem; returns the created items (MilMove answers with a list: a
@@ -77,7 +84,10 @@ pub async fn create_mto_service_item(u: &mut User<MilMoveUser>) -> TaskResult {
     let (model_type, code) = SERVICE_ITEM_KINDS[u.rng.random_range(0..SERVICE_ITEM_KINDS.len())];
     let body = create_service_item_body(u, &shipment, model_type, code)?;
     if let Some(items) = send_create_service_item(u, body).await {
-        shared.stores.of(Kind::ServiceItem).put_all(Value::Array(items));
+        shared
+            .stores
+            .of(Kind::ServiceItem)
+            .put_all(Value::Array(items));
     }
     Ok(())
 }
@@ -106,7 +116,13 @@ pub async fn update_mto_service_item(u: &mut User<MilMoveUser>) -> TaskResult {
     )?;
     keep_fields(
         &mut body,
-        &["id", "modelType", "reServiceCode", "sitDepartureDate", "updateReason"],
+        &[
+            "id",
+            "modelType",
+            "reServiceCode",
+            "sitDepartureDate",
+            "updateReason",
+        ],
     );
     let path = format!("/prime/v1/mto-service-items/{}", claim.id());
     let call = Call::patch(path, UPDATE_SERVICE_ITEM)

@@ -75,7 +75,10 @@ fn unique_agent_types(agents: Option<&mut Value>) {
         return;
     };
     agents.truncate(2);
-    for (agent, kind) in agents.iter_mut().zip(["RELEASING_AGENT", "RECEIVING_AGENT"]) {
+    for (agent, kind) in agents
+        .iter_mut()
+        .zip(["RELEASING_AGENT", "RECEIVING_AGENT"])
+    {
         if let Some(agent) = agent.as_object_mut() {
             agent.insert("agentType".into(), kind.into());
         }
@@ -209,7 +212,9 @@ pub async fn update_mto_agent(u: &mut User<MilMoveUser>) -> TaskResult {
         claim.id(),
         text(&agent, "id")
     );
-    let call = Call::put(path, UPDATE_AGENT).if_match(etag(&agent)).json(body);
+    let call = Call::put(path, UPDATE_AGENT)
+        .if_match(etag(&agent))
+        .json(body);
     match call.send_or_status(u).await {
         Ok(updated) => {
             let mut shipment = claim.object().clone();
