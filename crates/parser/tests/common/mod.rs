@@ -8,12 +8,13 @@ pub const SPECS: [&str; 7] = [
     "prime", "support", "ghc", "internal", "prime_v2", "prime_v3", "pptas",
 ];
 
-/// `MILMOVE_SWAGGER_DIR`, or `None` after printing a loud skip notice.
+/// The spec folder (`MILMOVE_SWAGGER_DIR` or found beside the checkout), or `None` after
+/// printing a loud skip notice.
 pub fn swagger_dir(test: &str) -> Option<PathBuf> {
-    match std::env::var_os("MILMOVE_SWAGGER_DIR") {
-        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
-        _ => {
-            eprintln!("SKIPPED: MILMOVE_SWAGGER_DIR not set ({test} needs the real MilMove specs)");
+    match milmove_parser::find_spec_dir(None) {
+        Ok(dir) => Some(dir),
+        Err(e) => {
+            eprintln!("SKIPPED: {test} needs the real MilMove specs: {e}");
             None
         }
     }

@@ -12,9 +12,12 @@ use serde_json::Value;
 /// Starts a stand-in on free ports, or prints a loud skip notice and returns `None` when the
 /// real specs are not available.
 pub async fn start() -> Option<SimHandle> {
-    let Some(dir) = std::env::var_os("MILMOVE_SWAGGER_DIR") else {
-        eprintln!("SKIPPED: MILMOVE_SWAGGER_DIR not set");
-        return None;
+    let dir = match milmove_parser::find_spec_dir(None) {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("SKIPPED: {e}");
+            return None;
+        }
     };
     let config = SimConfig {
         spec_dir: Some(dir.into()),
