@@ -20,7 +20,7 @@ pub async fn start() -> Option<SimHandle> {
         }
     };
     let config = SimConfig {
-        spec_dir: Some(dir.into()),
+        spec_dir: Some(dir),
         seed: SeedSize {
             prime_moves: 4,
             office_moves: 3,
