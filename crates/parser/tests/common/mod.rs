@@ -18,3 +18,5 @@ pub fn swagger_dir(test: &str) -> Option<PathBuf> {
         }
     }
 }
+
+pub mod specs;
