@@ -261,7 +261,11 @@ fn broken_discriminator_values_in_the_real_specs_are_skipped_with_a_warning() {
             "/mto-service-items",
             "MTOSerivceItemInternationalFuelSurcharge",
         ),
-        ("support", "/move-task-orders", "MTOServiceItemInternationalCrating"),
+        (
+            "support",
+            "/move-task-orders",
+            "MTOServiceItemInternationalCrating",
+        ),
     ] {
         let parser = ApiParser::from_file(dir.join(format!("{spec}.yaml"))).unwrap();
         let gen = parser.request_generator(path, "post").unwrap();
