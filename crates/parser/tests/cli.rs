@@ -6,6 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::serve;
 use common::specs::{RULES, SUPPORT_LIKE};
 use milmove_parser::ApiParser;
 use serde_json::Value;
@@ -276,4 +277,35 @@ fn discriminator_warnings_go_to_stderr() {
     ]);
     assert_eq!(lines(&out).len(), 1);
     assert!(stderr(&out).contains("warning") && stderr(&out).contains("ItemMisspelt"));
+}
+
+#[test]
+fn loads_a_spec_from_a_url_with_a_cache_folder() {
+    let (base, hits) = serve(RULES, "/rules/v1/swagger.yaml");
+    let cache = tempfile::tempdir().unwrap();
+    let url = format!("{base}/rules/v1/swagger.yaml");
+    let cache_dir = cache.path().to_str().unwrap();
+    let args = [
+        "--spec",
+        &url,
+        "--cache-dir",
+        cache_dir,
+        "--path",
+        "/everything",
+        "--method",
+        "post",
+        "--seed",
+        "5",
+    ];
+    let first = lines(&run(&args));
+    let second = lines(&run(&args));
+    assert_eq!(first, second);
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "second run used the cache"
+    );
+    let out = run(&["--spec", &format!("{base}/missing.yaml"), "--list"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("cannot fetch"), "{}", stderr(&out));
 }

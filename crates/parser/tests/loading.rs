@@ -3,12 +3,11 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use common::serve;
 use common::specs::RULES;
 use milmove_parser::{ApiParser, ParamLocation, ParserError};
 use serde_json::json;
@@ -323,37 +322,9 @@ fn the_parser_is_send_sync_and_shared_generation_is_consistent() {
     assert!(Arc::ptr_eq(&a, &b));
 }
 
-/// Serves `body` over HTTP on loopback for every request; counts requests.
-fn serve(body: &'static str) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counter = hits.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { return };
-            let mut buf = [0u8; 4096];
-            let n = s.read(&mut buf).unwrap_or(0);
-            let req = String::from_utf8_lossy(&buf[..n]);
-            counter.fetch_add(1, Ordering::SeqCst);
-            let (status, text) = if req.starts_with("GET /rules/v1/swagger.yaml ") {
-                ("200 OK", body)
-            } else {
-                ("404 Not Found", "")
-            };
-            let _ = write!(
-                s,
-                "HTTP/1.1 {status}\r\ncontent-type: application/yaml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
-                text.len()
-            );
-        }
-    });
-    (format!("http://{addr}"), hits)
-}
-
 #[test]
 fn loads_from_a_url_with_a_cache_and_from_a_running_server() {
-    let (base, hits) = serve(RULES);
+    let (base, hits) = serve(RULES, "/rules/v1/swagger.yaml");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
