@@ -9,13 +9,24 @@ use milmove_sim::{SeedSize, SimConfig, SimHandle, SimServer};
 use reqwest::cookie::CookieStore;
 use serde_json::Value;
 
-/// Starts a stand-in on free ports, or prints a loud skip notice and returns `None` when the
-/// real specs are not available.
-pub async fn start() -> Option<SimHandle> {
-    let Some(dir) = std::env::var_os("MILMOVE_SWAGGER_DIR") else {
+/// The real specs' directory, or `None` (with a loud skip notice) when it is not set. In CI
+/// (`CI` set) a missing directory fails the test instead of skipping it.
+pub fn spec_dir() -> Option<std::ffi::OsString> {
+    let dir = std::env::var_os("MILMOVE_SWAGGER_DIR");
+    if dir.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "MILMOVE_SWAGGER_DIR must be set in CI: these tests need the real specs"
+        );
         eprintln!("SKIPPED: MILMOVE_SWAGGER_DIR not set");
-        return None;
-    };
+    }
+    dir
+}
+
+/// Starts a stand-in on free ports, or returns `None` when the real specs are not available
+/// (see [`spec_dir`]).
+pub async fn start() -> Option<SimHandle> {
+    let dir = spec_dir()?;
     let config = SimConfig {
         spec_dir: Some(dir.into()),
         seed: SeedSize {
