@@ -1,5 +1,5 @@
 //! Nothing is written to disk: building every environment's TLS config from real environment
-//! variables leaves a fresh HOME and working directory empty, and the crate's sources use no
+//! variables leaves a fresh HOME, TMPDIR and working directory empty, and the crate's sources use no
 //! file-writing API. (One test in this binary: it changes process-wide state.)
 
 mod common;
@@ -26,9 +26,12 @@ fn building_tls_configs_writes_nothing() {
     let root = tempfile::tempdir().unwrap();
     let home = root.path().join("home");
     let work = root.path().join("work");
+    let tmp = root.path().join("tmp");
     std::fs::create_dir(&home).unwrap();
     std::fs::create_dir(&work).unwrap();
+    std::fs::create_dir(&tmp).unwrap();
     std::env::set_var("HOME", &home);
+    std::env::set_var("TMPDIR", &tmp);
     std::env::set_current_dir(&work).unwrap();
     for infix in ["LOCAL", "EXP", "DOD", "DP3"] {
         std::env::set_var(format!("MOVE_MIL_{infix}_TLS_CERT"), &pki.client_cert_pem);
@@ -72,6 +75,7 @@ fn building_tls_configs_writes_nothing() {
         "{:?}",
         entries_under(&work)
     );
+    assert!(entries_under(&tmp).is_empty(), "{:?}", entries_under(&tmp));
 
     // The crate's own sources use no API that writes files.
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");

@@ -325,9 +325,9 @@ async fn mutual_tls_request_with_sim_settings_succeeds() {
 }
 
 #[tokio::test]
-async fn mutual_tls_without_identity_is_refused_and_wrong_ca_fails() {
+async fn mutual_tls_without_identity_is_refused() {
     let pki = common::generate();
-    let port = serve(&pki, true, 2).await;
+    let port = serve(&pki, true, 1).await;
     let config = TlsSettings::for_environment(&Environment::Sim)
         .ca_pem(&pki.ca_pem)
         .without_client_identity()
@@ -344,24 +344,53 @@ async fn mutual_tls_without_identity_is_refused_and_wrong_ca_fails() {
         result.is_err(),
         "server must refuse a client without certificate"
     );
+}
 
-    let other = common::generate();
-    let config = TlsSettings::for_environment(&Environment::Sim)
-        .ca_pem(&other.ca_pem)
-        .without_client_identity()
+/// GETs `/` on a plain-TLS test server with `config`: `Ok(status)` or the error text.
+async fn get_with(config: &Arc<rustls::ClientConfig>, port: u16) -> Result<u16, String> {
+    let client = apply_to_reqwest(reqwest::Client::builder(), config)
         .build()
         .unwrap();
-    let client = apply_to_reqwest(reqwest::Client::builder(), &config)
-        .build()
-        .unwrap();
-    let result = client
+    client
         .get(format!("https://localhost:{port}/"))
         .send()
-        .await;
+        .await
+        .map(|r| r.status().as_u16())
+        .map_err(|e| format!("{e:?}"))
+}
+
+#[tokio::test]
+async fn server_certificates_are_verified_per_environment() {
+    // The test server's certificate is signed by a private CA: no public root knows it.
+    let pki = common::generate();
+    let other = common::generate();
+    let port = serve(&pki, false, 6).await;
+    let build = |settings: TlsSettings| settings.without_client_identity().build().unwrap();
+
+    // dp3: the public roots only → the private CA is rejected; adding it makes it pass.
+    let dp3 = TlsSettings::for_environment(&Environment::Dp3).env_lookup(empty_lookup());
+    let err = get_with(&build(dp3.clone()), port).await.unwrap_err();
     assert!(
-        result.is_err(),
-        "a server certificate from an unknown CA must be rejected"
+        err.contains("certificate") || err.contains("Certificate"),
+        "{err}"
     );
+    assert_eq!(
+        get_with(&build(dp3.ca_pem(&pki.ca_pem)), port).await,
+        Ok(200)
+    );
+
+    // dod: only the CA bundle → the right bundle passes, another CA's bundle is rejected.
+    let dod = |ca: &str| {
+        TlsSettings::for_environment(&Environment::Dod)
+            .env_lookup(lookup_from(&[("MOVE_MIL_DOD_CA_BUNDLE", ca)]))
+    };
+    assert_eq!(get_with(&build(dod(&pki.ca_pem)), port).await, Ok(200));
+    assert!(get_with(&build(dod(&other.ca_pem)), port).await.is_err());
+
+    // sim: the stand-in's CA only.
+    let sim = |ca: &str| TlsSettings::for_environment(&Environment::Sim).ca_pem(ca);
+    assert_eq!(get_with(&build(sim(&pki.ca_pem)), port).await, Ok(200));
+    assert!(get_with(&build(sim(&other.ca_pem)), port).await.is_err());
 }
 
 #[tokio::test]

@@ -37,9 +37,26 @@ pub fn rfc3339(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 
-/// eTag = base64 of `updated_at` (RFC 3339 with nanoseconds).
+/// RFC 3339 with nanoseconds as Go's `time.RFC3339Nano` writes it (MilMove's eTag input): the
+/// fraction loses its trailing zeros, and disappears when it is zero.
+pub fn rfc3339_nano_go(t: &DateTime<Utc>) -> String {
+    let full = rfc3339(t);
+    match full.split_once('.') {
+        Some((seconds, fraction)) => {
+            let digits = fraction.trim_end_matches('Z').trim_end_matches('0');
+            if digits.is_empty() {
+                format!("{seconds}Z")
+            } else {
+                format!("{seconds}.{digits}Z")
+            }
+        }
+        None => full,
+    }
+}
+
+/// eTag = base64 of `updated_at` (RFC 3339 with nanoseconds, as MilMove's `etag.GenerateEtag`).
 pub fn etag(t: &DateTime<Utc>) -> String {
-    base64::engine::general_purpose::STANDARD.encode(rfc3339(t))
+    base64::engine::general_purpose::STANDARD.encode(rfc3339_nano_go(t))
 }
 
 /// A person's role in the office app (MilMove role types).
@@ -317,4 +334,22 @@ pub struct DutyLocation {
     pub address_id: Uuid,
     /// Affiliation.
     pub affiliation: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etag_is_base64_of_go_rfc3339_nano() {
+        let t = Utc.timestamp_nanos(1_700_000_000_123_450_000);
+        assert_eq!(rfc3339(&t), "2023-11-14T22:13:20.123450000Z");
+        assert_eq!(rfc3339_nano_go(&t), "2023-11-14T22:13:20.12345Z");
+        assert_eq!(etag(&t), "MjAyMy0xMS0xNFQyMjoxMzoyMC4xMjM0NVo=");
+        let whole = Utc.timestamp_nanos(1_700_000_000_000_000_000);
+        assert_eq!(rfc3339_nano_go(&whole), "2023-11-14T22:13:20Z");
+        let a = unique_now();
+        let b = unique_now();
+        assert!(b > a && etag(&b) != etag(&a));
+    }
 }

@@ -9,16 +9,27 @@ use milmove_sim::{SeedSize, SimConfig, SimHandle, SimServer};
 use reqwest::cookie::CookieStore;
 use serde_json::Value;
 
-/// Starts a stand-in on free ports, or prints a loud skip notice and returns `None` when the
-/// real specs are not available.
-pub async fn start() -> Option<SimHandle> {
-    let dir = match milmove_parser::find_spec_dir(None) {
-        Ok(dir) => dir,
+/// The real specs' directory (`MILMOVE_SWAGGER_DIR` or found beside the checkout), or `None`
+/// (with a loud skip notice) when there is none. In CI (`CI` set) a missing directory fails the
+/// test instead of skipping it.
+pub fn spec_dir() -> Option<std::path::PathBuf> {
+    match milmove_parser::find_spec_dir(None) {
+        Ok(dir) => Some(dir),
         Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "these tests need the real specs in CI: {e}"
+            );
             eprintln!("SKIPPED: {e}");
-            return None;
+            None
         }
-    };
+    }
+}
+
+/// Starts a stand-in on free ports, or returns `None` when the real specs are not available
+/// (see [`spec_dir`]).
+pub async fn start() -> Option<SimHandle> {
+    let dir = spec_dir()?;
     let config = SimConfig {
         spec_dir: Some(dir),
         seed: SeedSize {
