@@ -11,7 +11,8 @@ use std::time::Instant;
 use milmove_runner::{TaskResult, User};
 use serde_json::Value;
 
-use crate::call::{text, Call};
+use crate::call::{text, Call, Updated};
+use crate::refetch::Refetch;
 use crate::context::{MilMoveUser, WorkflowState};
 use crate::prime::moves::POST_COUNSELING_INFO;
 use crate::prime::payments::{payment_request_body, CREATE_PAYMENT_REQUEST};
@@ -39,6 +40,15 @@ fn record_workflow(u: &User<MilMoveUser>, name: &str, started: Instant, failed: 
         0,
         error.as_deref(),
     );
+}
+
+/// The object after an update step: the server's new copy, or the current copy when another
+/// actor already made the change (e.g. a Support user approved the workflow's shipment).
+fn current(updated: Updated) -> Option<Value> {
+    match updated {
+        Updated::Done(value) | Updated::NotNeeded(value) => Some(value),
+        Updated::Failed { .. } => None,
+    }
 }
 
 /// Marks the step failed when `result` is `None`; returns the value otherwise.
@@ -77,9 +87,9 @@ pub async fn hhg_post_counseling_info(u: &mut User<MilMoveUser>) -> TaskResult {
     );
     let updated = Call::patch(path, POST_COUNSELING_INFO)
         .if_match(etag(&mto))
-        .send(u)
+        .send_refetching(u, Some(Refetch::prime(Kind::Move, &mto)))
         .await;
-    if let Some(updated) = step(u, "hhg_post_counseling_info", updated) {
+    if let Some(updated) = step(u, "hhg_post_counseling_info", current(updated)) {
         u.state.workflow.move_task_order = Some(updated);
     }
     Ok(())
@@ -116,10 +126,12 @@ pub async fn hhg_approve_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
     else {
         return Ok(());
     };
+    let refetch =
+        Refetch::prime(Kind::Shipment, &shipment).needs_update(|s| text(s, "status") != "APPROVED");
     let approved = shipment_status_call(u, &shipment, "APPROVED")?
-        .send(u)
+        .send_refetching(u, Some(refetch))
         .await;
-    if let Some(approved) = step(u, "hhg_approve_shipment", approved) {
+    if let Some(approved) = step(u, "hhg_approve_shipment", current(approved)) {
         u.state.workflow.shipment = Some(approved);
     }
     Ok(())
@@ -150,8 +162,12 @@ pub async fn hhg_approve_service_item(u: &mut User<MilMoveUser>) -> TaskResult {
     let items = std::mem::take(&mut u.state.workflow.service_items);
     let mut approved = Vec::with_capacity(items.len());
     for item in items {
-        let result = service_item_status_call(&item, "APPROVED").send(u).await;
-        match step(u, "hhg_approve_service_item", result) {
+        let refetch = Refetch::prime(Kind::ServiceItem, &item)
+            .needs_update(|i| text(i, "status") != "APPROVED");
+        let result = service_item_status_call(&item, "APPROVED")
+            .send_refetching(u, Some(refetch))
+            .await;
+        match step(u, "hhg_approve_service_item", current(result)) {
             Some(updated) => approved.push(updated),
             None => break,
         }
@@ -176,9 +192,9 @@ pub async fn hhg_update_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
     let updated = Call::patch(path, UPDATE_SHIPMENT)
         .if_match(etag(&shipment))
         .json(body)
-        .send(u)
+        .send_refetching(u, Some(Refetch::prime(Kind::Shipment, &shipment)))
         .await;
-    if let Some(updated) = step(u, "hhg_update_shipment", updated) {
+    if let Some(updated) = step(u, "hhg_update_shipment", current(updated)) {
         u.state.workflow.shipment = Some(updated);
     }
     Ok(())
