@@ -15,6 +15,10 @@ use milmove_tasks::coverage::check_summary;
 use milmove_tasks::support::SHIPMENT_STATUS_EXPECTED_FAILURE;
 
 const BIN: &str = env!("CARGO_BIN_EXE_prime-load");
+const APP: AppKind = AppKind::Prime;
+const APP_NAME: &str = "prime-load";
+/// The classes this binary runs without `--all`.
+const CLASSES: &[&str] = &["PrimeUser", "SupportUser", "PrimeWorkflowUser"];
 
 /// Rows a task declares as expected failures. `update_mto_shipment_with_invalid_status`
 /// asks for a transition MilMove refuses (422); the task records that 422 as a success, so
@@ -53,7 +57,7 @@ fn run(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .output()
-        .expect("cannot start prime-load")
+        .expect("cannot start the binary")
 }
 
 /// Runs headless with `users` users (all started at once) and `extra` flags, and checks the
@@ -73,16 +77,16 @@ fn run_and_check(users: &str, extra: &[&str]) {
     // finished run.
     assert!(
         matches!(output.status.code(), Some(0 | 1)),
-        "prime-load {args:?} exited with {:?}\nstderr:\n{stderr}\nstdout:\n{stdout}",
+        "{APP_NAME} {args:?} exited with {:?}\nstderr:\n{stderr}\nstdout:\n{stdout}",
         output.status
     );
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json_path).expect("no JSON summary written"))
             .expect("the JSON summary does not parse");
 
-    let mut argv = vec!["prime-load"];
+    let mut argv = vec![APP_NAME];
     argv.extend_from_slice(extra);
-    let selected = select(AppKind::Prime, &parse_args(AppKind::Prime, argv).unwrap());
+    let selected = select(APP, &parse_args(APP, argv).unwrap());
     let classes: Vec<&ClassSpec> = selected.iter().map(|s| &s.spec).collect();
     for class in &classes {
         for (method, name) in &class.expected_failures {
@@ -95,20 +99,17 @@ fn run_and_check(users: &str, extra: &[&str]) {
     }
     let report = check_summary(&classes, &summary, EXPECTED_FAILURES).unwrap();
     eprintln!("{report}");
-    assert!(report.is_clean(), "prime-load {args:?}:\n{report}");
+    assert!(report.is_clean(), "{APP_NAME} {args:?}:\n{report}");
 }
 
 #[test]
-fn prime_support_and_workflow_users_run_every_task() {
-    if swagger_dir("prime_support_and_workflow_users_run_every_task").is_none() {
+fn every_task_of_every_user_class_runs() {
+    if swagger_dir("every_task_of_every_user_class_runs").is_none() {
         return;
     }
-    let classes = select(
-        AppKind::Prime,
-        &parse_args(AppKind::Prime, ["prime-load"]).unwrap(),
-    );
+    let classes = select(APP, &parse_args(APP, [APP_NAME]).unwrap());
     let names: Vec<&str> = classes.iter().map(|s| s.spec.name).collect();
-    assert_eq!(names, ["PrimeUser", "SupportUser", "PrimeWorkflowUser"]);
+    assert_eq!(names, CLASSES);
     run_and_check("30", &[]);
 }
 
@@ -117,10 +118,7 @@ fn all_runs_every_milmove_user_from_one_command() {
     if swagger_dir("all_runs_every_milmove_user_from_one_command").is_none() {
         return;
     }
-    let classes = select(
-        AppKind::Prime,
-        &parse_args(AppKind::Prime, ["prime-load", "--all"]).unwrap(),
-    );
+    let classes = select(APP, &parse_args(APP, [APP_NAME, "--all"]).unwrap());
     assert_eq!(classes.len(), 7, "--all selects every MilMove user class");
     run_and_check("42", &["--all"]);
 }
@@ -130,10 +128,7 @@ fn list_prints_every_class_and_task_with_tags() {
     let output = run(&["--list"]);
     assert!(output.status.success(), "{output:?}");
     let text = String::from_utf8(output.stdout).unwrap();
-    let selected = select(
-        AppKind::Prime,
-        &parse_args(AppKind::Prime, ["prime-load"]).unwrap(),
-    );
+    let selected = select(APP, &parse_args(APP, [APP_NAME]).unwrap());
     for s in &selected {
         // The class's section: its header line, then its indented task lines.
         let section: Vec<&str> = text
@@ -154,17 +149,34 @@ fn list_prints_every_class_and_task_with_tags() {
             assert!(line.contains(task.request.1), "request missing on: {line}");
         }
     }
-    assert!(!text.contains("ServicesCounselorUser"));
+    let everyone = select(APP, &parse_args(APP, [APP_NAME, "--all"]).unwrap());
+    for other in everyone.iter().filter(|s| !CLASSES.contains(&s.spec.name)) {
+        let header = format!("{} (", other.spec.name);
+        assert!(
+            !text.contains(&header),
+            "{} listed without --all",
+            other.spec.name
+        );
+    }
 }
 
 #[test]
 fn bad_command_lines_fail_cleanly() {
     let cases: &[(&[&str], &str)] = &[
         (&["--no-such-flag"], "unexpected argument"),
-        (&["--host", "nowhere", "--headless", "-t", "1s"], "unknown host"),
-        (&["--host", "ftp://x", "--headless", "-t", "1s"], "invalid host URL"),
+        (
+            &["--host", "nowhere", "--headless", "-t", "1s"],
+            "unknown host",
+        ),
+        (
+            &["--host", "ftp://x", "--headless", "-t", "1s"],
+            "invalid host URL",
+        ),
         (&["-u", "lots"], "invalid value"),
-        (&["--wait-time", "3-1", "--headless", "-t", "1s"], "--wait-time"),
+        (
+            &["--wait-time", "3-1", "--headless", "-t", "1s"],
+            "--wait-time",
+        ),
     ];
     for (args, expected) in cases {
         let output = run(args);

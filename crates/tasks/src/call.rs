@@ -181,7 +181,9 @@ impl Call {
         let shared = u.state.shared.clone();
         let answer = refetch.call(status).send(u).await;
         let Some(current) = answer.as_ref().and_then(|a| refetch.pick(a)) else {
-            first.failure(format!("HTTP {status}, and the refetch found no current copy"));
+            first.failure(format!(
+                "HTTP {status}, and the refetch found no current copy"
+            ));
             return Updated::failed(status, None);
         };
         if let Some(answer) = answer {

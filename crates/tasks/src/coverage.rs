@@ -74,7 +74,10 @@ impl fmt::Display for CoverageReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sections = [
             ("tasks that never ran", &self.missing),
-            ("workflows that never completed", &self.workflows_not_completed),
+            (
+                "workflows that never completed",
+                &self.workflows_not_completed,
+            ),
             ("unexpected failures", &self.unexpected_failures),
             ("task errors", &self.exceptions),
         ];
@@ -90,7 +93,10 @@ impl fmt::Display for CoverageReport {
             }
         }
         if clean {
-            writeln!(f, "every task ran, every workflow completed, no unexpected failure")?;
+            writeln!(
+                f,
+                "every task ran, every workflow completed, no unexpected failure"
+            )?;
         }
         for (name, count) in &self.workflows_completed {
             writeln!(f, "workflow `{name}`: {count} completed iteration(s)")?;
@@ -125,7 +131,9 @@ pub fn check_summary(
                 if completed == 0 {
                     report.workflows_not_completed.push(label);
                 }
-                report.workflows_completed.push((name.to_string(), completed));
+                report
+                    .workflows_completed
+                    .push((name.to_string(), completed));
             }
         }
     }

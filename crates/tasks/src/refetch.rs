@@ -195,7 +195,10 @@ mod tests {
             .needs_update(|o| text(o, "status") == "SUBMITTED");
         assert!(refetch.still_needed(&json!({"status": "SUBMITTED", "eTag": "x"})));
         assert!(!refetch.still_needed(&json!({"status": "APPROVED", "eTag": "x"})));
-        assert!(!refetch.still_needed(&json!({"status": "SUBMITTED"})), "no eTag to send");
+        assert!(
+            !refetch.still_needed(&json!({"status": "SUBMITTED"})),
+            "no eTag to send"
+        );
     }
 
     #[test]

@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 use crate::apis::Api;
 use crate::call::{text, Call};
 use crate::context::MilMoveUser;
-use crate::refetch::Refetch;
 use crate::fake::fake_body;
 use crate::prime::moves::remember_move;
+use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 
 /// `POST /support/v1/move-task-orders`.

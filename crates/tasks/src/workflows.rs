@@ -12,7 +12,6 @@ use milmove_runner::{TaskResult, User};
 use serde_json::Value;
 
 use crate::call::{text, Call, Updated};
-use crate::refetch::Refetch;
 use crate::context::{MilMoveUser, WorkflowState};
 use crate::prime::moves::POST_COUNSELING_INFO;
 use crate::prime::payments::{payment_request_body, CREATE_PAYMENT_REQUEST};
@@ -20,6 +19,7 @@ use crate::prime::service_items::{create_service_item_body, send_create_service_
 use crate::prime::shipments::{
     create_shipment_body, update_shipment_body, CREATE_SHIPMENT, UPDATE_SHIPMENT,
 };
+use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 use crate::support::{create_available_move, service_item_status_call, shipment_status_call};
 

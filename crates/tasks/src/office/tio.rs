@@ -99,8 +99,8 @@ pub async fn review_payment_request(u: &mut User<MilMoveUser>) -> TaskResult {
     let call = Call::patch(path, PAYMENT_REQUEST_STATUS)
         .if_match(etag(&fresh))
         .json(json!({ "status": "REVIEWED", "eTag": etag(&fresh) }));
-    let refetch = Refetch::ghc(Kind::PaymentRequest, &fresh)
-        .needs_update(|p| text(p, "status") == "PENDING");
+    let refetch =
+        Refetch::ghc(Kind::PaymentRequest, &fresh).needs_update(|p| text(p, "status") == "PENDING");
     call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }

@@ -162,8 +162,8 @@ pub async fn approve_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
     let shipment = claim.object().clone();
     let path = format!("/ghc/v1/shipments/{}/approve", claim.id());
     let call = Call::post(path, APPROVE_SHIPMENT).if_match(etag(&shipment));
-    let refetch = Refetch::ghc(Kind::Shipment, &shipment)
-        .needs_update(|s| text(s, "status") == "SUBMITTED");
+    let refetch =
+        Refetch::ghc(Kind::Shipment, &shipment).needs_update(|s| text(s, "status") == "SUBMITTED");
     call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }

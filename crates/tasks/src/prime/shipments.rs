@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use crate::apis::Api;
 use crate::call::{text, Call};
 use crate::context::MilMoveUser;
-use crate::refetch::Refetch;
 use crate::fake::fake_body;
+use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 
 /// `POST /prime/v3/mto-shipments`.
