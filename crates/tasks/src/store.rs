@@ -99,9 +99,15 @@ impl ObjectStore {
             }
         }
         if !inner.items.contains_key(&id) && inner.items.len() >= self.capacity {
-            if let Some((evicted, _)) = inner.items.shift_remove_index(0) {
-                inner.claimed.remove(&evicted);
-            }
+            // The oldest object nobody is updating (the oldest of all if every one is). A
+            // claim outlives its object's eviction: the id stays claimed until the claim ends,
+            // so a copy stored again meanwhile is not handed to a second updater.
+            let index = inner
+                .items
+                .keys()
+                .position(|k| !inner.claimed.contains(k))
+                .unwrap_or(0);
+            inner.items.shift_remove_index(index);
         }
         inner.items.insert(id, Arc::new(object));
         true
@@ -194,11 +200,9 @@ impl ObjectStore {
         self.inner.lock().claimed.len()
     }
 
-    /// Removes an object.
+    /// Removes an object (a claim on it stays until the claim ends).
     pub fn remove(&self, id: &str) -> Option<Arc<Value>> {
-        let mut inner = self.inner.lock();
-        inner.claimed.remove(id);
-        inner.items.shift_remove(id)
+        self.inner.lock().items.shift_remove(id)
     }
 
     /// Number of objects stored.
@@ -346,6 +350,33 @@ mod tests {
     }
 
     #[test]
+    fn eviction_spares_claimed_objects_and_claims_outlive_eviction() {
+        let store = ObjectStore::new(2);
+        store.put(object(1, "e", ""));
+        store.put(object(2, "e", ""));
+        let claim = store.claim("o1").unwrap();
+        store.put(object(3, "e", ""));
+        assert!(store.get("o1").is_some(), "the claimed object is kept");
+        assert!(store.get("o2").is_none(), "the oldest unclaimed one goes");
+        let other = store.claim("o3").unwrap();
+        store.put(object(4, "e", ""));
+        assert_eq!(
+            store.len(),
+            2,
+            "every object claimed: the oldest goes anyway"
+        );
+        assert!(store.get("o1").is_none());
+        store.put(object(1, "again", ""));
+        assert!(
+            store.claim("o1").is_none(),
+            "still claimed by the first claim"
+        );
+        drop(claim);
+        drop(other);
+        assert!(store.claim("o1").is_some());
+    }
+
+    #[test]
     fn the_store_is_bounded_and_drops_the_oldest_first() {
         let store = ObjectStore::new(3);
         for i in 0..5 {
@@ -450,15 +481,14 @@ mod tests {
 
     #[test]
     fn an_evicted_claimed_object_is_not_brought_back_by_its_release() {
-        let store = ObjectStore::new(2);
+        let store = ObjectStore::new(1);
         store.put(object(1, "e1", ""));
         let claim = store.claim("o1").unwrap();
         store.put(object(2, "e", ""));
-        store.put(object(3, "e", ""));
         assert!(store.get("o1").is_none());
         claim.release(object(1, "e2", ""));
         assert!(store.get("o1").is_none());
-        assert_eq!(store.len(), 2);
+        assert_eq!(store.len(), 1);
         assert_eq!(store.claimed(), 0);
     }
 
