@@ -2,11 +2,13 @@
 //! results) and the endpoint workflow (make sure a move exists, then create a shipment on it).
 //!
 //! Each finished iteration is recorded as a pseudo-request with method `WORKFLOW` (as
-//! locust-plugins records transactions): its time is the whole iteration; an iteration whose
+//! locust-plugins records transactions): its time is the time its steps took, added up; the
+//! users' think time between steps (`--wait-time`) is left out, so the figure shows what the
+//! system costs a whole move, not how long the simulated user paused; an iteration whose
 //! step failed is recorded as a failure naming the step (the step's own request is recorded
 //! as well). A failed step skips the remaining steps of that iteration.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use milmove_runner::{TaskResult, User};
 use serde_json::Value;
@@ -30,16 +32,32 @@ pub const HHG_WORKFLOW: &str = "hhg move";
 /// The name the endpoint workflow is recorded under.
 pub const ENDPOINT_WORKFLOW: &str = "endpoint: create shipment on a move";
 
-/// Records the end of a workflow iteration.
-fn record_workflow(u: &User<MilMoveUser>, name: &str, started: Instant, failed: Option<&str>) {
+/// Defines a workflow step task `$name` that runs `$inner` and adds the time it took to the
+/// iteration's busy time (the think time between steps is not part of a workflow's time).
+macro_rules! timed_step {
+    ($(#[$attr:meta])* $name:ident => $inner:ident) => {
+        $(#[$attr])*
+        pub async fn $name(u: &mut User<MilMoveUser>) -> TaskResult {
+            let start = std::time::Instant::now();
+            let result = $inner(u).await;
+            u.state.workflow.busy += start.elapsed();
+            result
+        }
+    };
+}
+pub(crate) use timed_step;
+
+/// Records the end of a workflow iteration that took `busy` (its steps' time, without the
+/// think time between them).
+pub(crate) fn record_workflow(
+    u: &User<MilMoveUser>,
+    name: &str,
+    busy: Duration,
+    failed: Option<&str>,
+) {
     let error = failed.map(|step| format!("step {step} failed"));
-    u.http.record(
-        WORKFLOW_METHOD,
-        name,
-        started.elapsed(),
-        0,
-        error.as_deref(),
-    );
+    u.http
+        .record(WORKFLOW_METHOD, name, busy, 0, error.as_deref());
 }
 
 /// The object after an update step: the server's new copy, or the current copy when another
@@ -59,8 +77,12 @@ fn step<T>(u: &mut User<MilMoveUser>, name: &'static str, result: Option<T>) -> 
     result
 }
 
+timed_step! {
 /// HHG step 1: a new move, created (Support) and made available to the Prime.
-pub async fn hhg_create_move(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_create_move => hhg_create_move_step
+}
+
+async fn hhg_create_move_step(u: &mut User<MilMoveUser>) -> TaskResult {
     u.state.workflow = WorkflowState {
         started: Some(Instant::now()),
         ..WorkflowState::default()
@@ -70,8 +92,12 @@ pub async fn hhg_create_move(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// HHG step 2: the Prime's post-counseling information on the move.
-pub async fn hhg_post_counseling_info(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_post_counseling_info => hhg_post_counseling_info_step
+}
+
+async fn hhg_post_counseling_info_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(mto) = u
         .state
         .workflow
@@ -95,8 +121,12 @@ pub async fn hhg_post_counseling_info(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// HHG step 3: an HHG shipment on the move (prime v3).
-pub async fn hhg_create_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_create_shipment => hhg_create_shipment_step
+}
+
+async fn hhg_create_shipment_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(mto) = u
         .state
         .workflow
@@ -115,8 +145,12 @@ pub async fn hhg_create_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// HHG step 4: the shipment approved (Support).
-pub async fn hhg_approve_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_approve_shipment => hhg_approve_shipment_step
+}
+
+async fn hhg_approve_shipment_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(shipment) = u
         .state
         .workflow
@@ -137,8 +171,12 @@ pub async fn hhg_approve_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// HHG step 5: a shuttle service item on the shipment.
-pub async fn hhg_request_shuttle(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_request_shuttle => hhg_request_shuttle_step
+}
+
+async fn hhg_request_shuttle_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(shipment) = u
         .state
         .workflow
@@ -154,8 +192,12 @@ pub async fn hhg_request_shuttle(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// HHG step 6: the shuttle service item(s) approved (Support).
-pub async fn hhg_approve_service_item(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_approve_service_item => hhg_approve_service_item_step
+}
+
+async fn hhg_approve_service_item_step(u: &mut User<MilMoveUser>) -> TaskResult {
     if !u.state.workflow.running() {
         return Ok(());
     }
@@ -176,8 +218,12 @@ pub async fn hhg_approve_service_item(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// HHG step 7: the shipment's dates and actual weight (prime v3).
-pub async fn hhg_update_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_update_shipment => hhg_update_shipment_step
+}
+
+async fn hhg_update_shipment_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(shipment) = u
         .state
         .workflow
@@ -203,11 +249,12 @@ pub async fn hhg_update_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
 /// HHG step 8: a payment request for the approved shuttle; records the iteration and hands
 /// its objects to the data stores, then returns to the parent task set.
 pub async fn hhg_request_payment(u: &mut User<MilMoveUser>) -> TaskResult {
+    let step_start = Instant::now();
     let workflow = std::mem::take(&mut u.state.workflow);
     u.interrupt();
-    let Some(started) = workflow.started else {
+    if workflow.started.is_none() {
         return Ok(());
-    };
+    }
     let mut failed = workflow.failed_step;
     let item = workflow.service_items.first().cloned();
     if let (None, Some(item)) = (failed, item) {
@@ -235,7 +282,12 @@ pub async fn hhg_request_payment(u: &mut User<MilMoveUser>) -> TaskResult {
     stores
         .of(Kind::ServiceItem)
         .put_all(Value::Array(workflow.service_items));
-    record_workflow(u, HHG_WORKFLOW, started, failed);
+    record_workflow(
+        u,
+        HHG_WORKFLOW,
+        workflow.busy + step_start.elapsed(),
+        failed,
+    );
     Ok(())
 }
 
@@ -255,7 +307,7 @@ pub async fn endpoint_workflow(u: &mut User<MilMoveUser>) -> TaskResult {
         }
     };
     let Some(mto) = mto else {
-        record_workflow(u, ENDPOINT_WORKFLOW, started, Some("ensure_move"));
+        record_workflow(u, ENDPOINT_WORKFLOW, started.elapsed(), Some("ensure_move"));
         return Ok(());
     };
     let body = create_shipment_body(u, text(&mto, "id"))?;
@@ -270,6 +322,6 @@ pub async fn endpoint_workflow(u: &mut User<MilMoveUser>) -> TaskResult {
         }
         None => Some("create_shipment"),
     };
-    record_workflow(u, ENDPOINT_WORKFLOW, started, failed);
+    record_workflow(u, ENDPOINT_WORKFLOW, started.elapsed(), failed);
     Ok(())
 }
