@@ -27,6 +27,8 @@ pub struct ApiParser {
     pub(crate) subtypes: Subtypes,
     pub(crate) cache: Vec<OpCache>,
     date_anchor: chrono::NaiveDate,
+    /// String kinds chosen while compiling generators (compile time only).
+    pub(crate) str_cache: crate::fake::StrCache,
 }
 
 /// Per-operation lazily built artefacts.
@@ -87,8 +89,9 @@ impl ApiParser {
         let bundled = crate::bundle::bundle(raw, path, &name)?;
         let doc = crate::upgrade::upgrade(bundled, &name)?;
         check_refs(&doc, &doc, &name, &mut String::new())?;
-        let openapi: openapiv3::OpenAPI =
-            serde_json::from_value(doc.clone()).map_err(|e| ParserError::InvalidSpec {
+        use serde::Deserialize;
+        let openapi =
+            openapiv3::OpenAPI::deserialize(&doc).map_err(|e| ParserError::InvalidSpec {
                 file: name.clone(),
                 location: String::new(),
                 message: format!("not a valid OpenAPI 3.0 document after upgrade: {e}"),
@@ -121,6 +124,7 @@ impl ApiParser {
             subtypes,
             cache,
             date_anchor,
+            str_cache: Default::default(),
         })
     }
 
@@ -128,6 +132,7 @@ impl ApiParser {
     /// reproducible from a seed for a fixed anchor.
     pub fn with_date_anchor(mut self, anchor: chrono::NaiveDate) -> Self {
         self.date_anchor = anchor;
+        self.str_cache = Default::default();
         for c in &mut self.cache {
             c.extra = crate::cache::OpExtras::new(c.responses.len());
         }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::numbers::{IntGen, NumGen};
-use super::strings::StrGen;
+use super::strings::{StrCache, StrGen};
 use crate::hooks::{FakeHooks, FieldContext};
 use crate::jsonschema_form::{discriminator, Direction};
 use crate::operation::Operation;
@@ -71,6 +71,7 @@ pub(crate) struct Compiler<'a> {
     pub defs: Vec<Gen>,
     pub warnings: Vec<String>,
     pub parents: Vec<String>,
+    pub strings: &'a StrCache,
 }
 
 impl Compiler<'_> {
@@ -150,6 +151,7 @@ impl Compiler<'_> {
                 &Value::Object(obj.clone()),
                 name,
                 self.anchor,
+                self.strings,
             )),
             Some("array") => {
                 let item = obj.get("items").map_or(Gen::Any, |i| self.compile(i, name));
@@ -237,6 +239,7 @@ impl Compiler<'_> {
                 &Value::Object(Map::new()),
                 name,
                 self.anchor,
+                self.strings,
             ));
             fields.push(Field {
                 name: name.to_string(),
