@@ -147,12 +147,7 @@ impl Compiler<'_> {
             Some("integer") => Gen::Int(IntGen::compile(obj, name)),
             Some("number") => Gen::Num(NumGen::compile(obj, name)),
             Some("boolean") => Gen::Bool,
-            Some("string") => Gen::Str(StrGen::compile(
-                &Value::Object(obj.clone()),
-                name,
-                self.anchor,
-                self.strings,
-            )),
+            Some("string") => Gen::Str(StrGen::compile(obj, name, self.anchor, self.strings)),
             Some("array") => {
                 let item = obj.get("items").map_or(Gen::Any, |i| self.compile(i, name));
                 let min = obj.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
@@ -236,7 +231,7 @@ impl Compiler<'_> {
                 continue;
             }
             let gen = Gen::Str(StrGen::compile(
-                &Value::Object(Map::new()),
+                &Map::new(),
                 name,
                 self.anchor,
                 self.strings,

@@ -12,9 +12,9 @@ use rand::SeedableRng;
 use serde_json::{Map, Value};
 
 pub use flavour::Flavour;
-pub(crate) use strings::StrCache;
 use gen::{Compiler, Gen};
 use generate::Run;
+pub(crate) use strings::StrCache;
 
 use crate::error::{ParserError, Result};
 use crate::hooks::{FakeHooks, NoHooks};

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 
 use rand::{Rng, RngExt};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::flavour::{flavour_for, write_flavour, write_words, Flavour};
 use super::FakeRng;
@@ -41,7 +41,12 @@ const MAX_DEFAULT_LEN: usize = 64;
 impl StrGen {
     /// Compiles the string schema of field `name`. Identical string schemas (the same
     /// definition inlined into many operations) are chosen once per `cache`.
-    pub(crate) fn compile(schema: &Value, name: &str, anchor: i32, cache: &StrCache) -> StrGen {
+    pub(crate) fn compile(
+        schema: &Map<String, Value>,
+        name: &str,
+        anchor: i32,
+        cache: &StrCache,
+    ) -> StrGen {
         let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
         let max = schema
             .get("maxLength")
@@ -182,14 +187,19 @@ pub(crate) struct StrCache(Mutex<HashMap<KindKey, StrKind>>);
 
 impl StrCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<KindKey, StrKind>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 /// Chooses how to make strings for `key`: a format, a flavour, the pattern, or words —
 /// the first whose samples satisfy the pattern and length bounds.
 fn choose_kind(key: &KindKey, anchor: i32) -> StrKind {
-    let checker = key.pattern.as_deref().and_then(|p| regex::Regex::new(p).ok());
+    let checker = key
+        .pattern
+        .as_deref()
+        .and_then(|p| regex::Regex::new(p).ok());
     let fits = |kind: &StrKind| {
         let g = StrGen {
             kind: kind.clone(),
@@ -317,7 +327,12 @@ mod tests {
     use serde_json::json;
 
     fn sample(schema: Value, name: &str) -> String {
-        let g = StrGen::compile(&schema, name, 739_000, &StrCache::default());
+        let g = StrGen::compile(
+            schema.as_object().unwrap(),
+            name,
+            739_000,
+            &StrCache::default(),
+        );
         let mut rng = FakeRng::seed_from_u64(1);
         let mut s = String::new();
         g.write(&mut rng, &mut s);
