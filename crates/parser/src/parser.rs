@@ -15,7 +15,8 @@ use crate::route::{RouteMatch, Router};
 /// A loaded, resolved API spec. Cheap to query, `Send + Sync`: share one behind an `Arc`.
 ///
 /// Schemas, validators and generators are built on first use per operation and cached
-/// (lock-free reads through `OnceLock`); [`ApiParser::compile_all`] builds them all up front.
+/// (lock-free reads through `OnceLock`); [`ApiParser::compile_generators`] builds every
+/// request generator up front, [`ApiParser::compile_all`] also every request validator.
 pub struct ApiParser {
     pub(crate) name: String,
     source: String,
