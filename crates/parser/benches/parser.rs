@@ -1,5 +1,6 @@
-//! Benchmarks: load + resolve + compile the four main MilMove specs; fake createMoveTaskOrder
-//! (support) bodies per second. Needs `MILMOVE_SWAGGER_DIR`; without it, prints a notice.
+//! Benchmarks: load + resolve + compile (request generators; also with request validators)
+//! the four main MilMove specs; fake createMoveTaskOrder (support) bodies per second.
+//! Needs `MILMOVE_SWAGGER_DIR`; without it, prints a notice.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -21,7 +22,15 @@ fn dir() -> Option<PathBuf> {
     }
 }
 
+/// Load + resolve + compile every request generator (what fake data needs).
 fn load_and_compile(path: &PathBuf) -> ApiParser {
+    let parser = ApiParser::from_file(path).expect("spec loads");
+    parser.compile_generators().expect("spec compiles");
+    parser
+}
+
+/// The same plus every request validator (what a validating stand-in needs).
+fn load_compile_and_validators(path: &PathBuf) -> ApiParser {
     let parser = ApiParser::from_file(path).expect("spec loads");
     parser.compile_all().expect("spec compiles");
     parser
@@ -46,6 +55,13 @@ fn bench_load(c: &mut Criterion) {
         b.iter(|| {
             for p in &paths {
                 black_box(load_and_compile(p));
+            }
+        })
+    });
+    group.bench_function("all_four_with_validators", |b| {
+        b.iter(|| {
+            for p in &paths {
+                black_box(load_compile_and_validators(p));
             }
         })
     });

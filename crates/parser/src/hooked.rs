@@ -78,12 +78,13 @@ impl<H: FakeHooks> HookedParser<H> {
         let cell = self.gens[i].get_or_init(|| {
             let schema = self.parser.request_body_at(i)?;
             let anchor = self.parser.date_anchor();
-            Some(Arc::new(BodyGen::compile(
+            Some(Arc::new(BodyGen::compile_cached(
                 &schema,
                 Direction::Request,
                 anchor,
                 &self.hooks,
                 op,
+                &self.parser.str_cache,
             )))
         });
         cell.clone().ok_or_else(|| no_body(op, "request"))

@@ -50,8 +50,9 @@
 //! an array overrides item by item (one generated item per override element), anything else
 //! replaces the value; a discriminator value in an override selects that subtype.
 //!
-//! Generators are compiled once per operation and cached (`OnceLock`); generation is
-//! lock-free, so one `Arc<ApiParser>` serves every user.
+//! Generators are compiled once per operation and cached (`OnceLock`; or all up front with
+//! [`ApiParser::compile_generators`]); generation is lock-free, so one `Arc<ApiParser>`
+//! serves every user.
 //!
 //! # Hooks and the MilMove parsers
 //! [`FakeHooks`] has the three hook points (per body and per field before data, per request

@@ -20,6 +20,14 @@ pub fn parse_text(text: &str, name: &str) -> Result<Value> {
             message: e.to_string(),
         });
     }
+    // Fast path: straight into JSON values (keys such as `200:` arrive as text). Merge
+    // keys, tags and anything unusual take the general path below, which also reports
+    // errors with their location.
+    if !text.contains("<<") {
+        if let Ok(value) = serde_yaml::from_str::<Value>(text) {
+            return Ok(value);
+        }
+    }
     let mut yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
         let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
         ParserError::Syntax {

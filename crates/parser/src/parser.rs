@@ -15,7 +15,8 @@ use crate::route::{RouteMatch, Router};
 /// A loaded, resolved API spec. Cheap to query, `Send + Sync`: share one behind an `Arc`.
 ///
 /// Schemas, validators and generators are built on first use per operation and cached
-/// (lock-free reads through `OnceLock`); [`ApiParser::compile_all`] builds them all up front.
+/// (lock-free reads through `OnceLock`); [`ApiParser::compile_generators`] builds every
+/// request generator up front, [`ApiParser::compile_all`] also every request validator.
 pub struct ApiParser {
     pub(crate) name: String,
     source: String,
@@ -27,6 +28,8 @@ pub struct ApiParser {
     pub(crate) subtypes: Subtypes,
     pub(crate) cache: Vec<OpCache>,
     date_anchor: chrono::NaiveDate,
+    /// String kinds chosen while compiling generators (compile time only).
+    pub(crate) str_cache: crate::fake::StrCache,
 }
 
 /// Per-operation lazily built artefacts.
@@ -87,8 +90,9 @@ impl ApiParser {
         let bundled = crate::bundle::bundle(raw, path, &name)?;
         let doc = crate::upgrade::upgrade(bundled, &name)?;
         check_refs(&doc, &doc, &name, &mut String::new())?;
-        let openapi: openapiv3::OpenAPI =
-            serde_json::from_value(doc.clone()).map_err(|e| ParserError::InvalidSpec {
+        use serde::Deserialize;
+        let openapi =
+            openapiv3::OpenAPI::deserialize(&doc).map_err(|e| ParserError::InvalidSpec {
                 file: name.clone(),
                 location: String::new(),
                 message: format!("not a valid OpenAPI 3.0 document after upgrade: {e}"),
@@ -121,6 +125,7 @@ impl ApiParser {
             subtypes,
             cache,
             date_anchor,
+            str_cache: Default::default(),
         })
     }
 
@@ -128,6 +133,7 @@ impl ApiParser {
     /// reproducible from a seed for a fixed anchor.
     pub fn with_date_anchor(mut self, anchor: chrono::NaiveDate) -> Self {
         self.date_anchor = anchor;
+        self.str_cache = Default::default();
         for c in &mut self.cache {
             c.extra = crate::cache::OpExtras::new(c.responses.len());
         }

@@ -129,11 +129,21 @@ impl ApiParser {
     /// request validator (otherwise each is built on first use). Response artefacts stay
     /// lazy. Returns the first compile error.
     pub fn compile_all(&self) -> Result<()> {
+        self.compile_generators()?;
+        for (i, op) in self.operations.iter().enumerate() {
+            if self.request_body_at(i).is_some() {
+                self.request_validator(&op.path, &op.method)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds, up front, every operation's resolved request schema and request generator
+    /// (what fake data needs; validators stay lazy). Returns the first compile error.
+    pub fn compile_generators(&self) -> Result<()> {
         for i in 0..self.operations.len() {
             if self.request_body_at(i).is_some() {
                 self.request_generator_at(i)?;
-                let op = &self.operations[i];
-                self.request_validator(&op.path, &op.method)?;
             }
         }
         Ok(())

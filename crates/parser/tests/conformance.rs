@@ -121,7 +121,7 @@ fn every_generated_request_body_validates_against_its_schema() {
     };
     let mut failures = Vec::new();
     println!(
-        "{:<22} {:>10} {:>8} {:>8} {:>8}",
+        "{:<28} {:>10} {:>8} {:>8} {:>8}",
         "spec (parser)", "operations", "bodies", "valid", "invalid"
     );
     for spec in common::SPECS {
@@ -136,7 +136,7 @@ fn every_generated_request_body_validates_against_its_schema() {
         };
         let (o, b, v) = check(spec, &parser, &plain, &mut failures);
         println!(
-            "{:<22} {o:>10} {b:>8} {v:>8} {:>8}",
+            "{:<28} {o:>10} {b:>8} {v:>8} {:>8}",
             format!("{spec} (ApiParser)"),
             b - v
         );
@@ -184,7 +184,7 @@ fn every_generated_request_body_validates_against_its_schema() {
         };
         let (o, b, v) = check(spec, &parser, &*hooked, &mut failures);
         println!(
-            "{:<22} {o:>10} {b:>8} {v:>8} {:>8}",
+            "{:<28} {o:>10} {b:>8} {v:>8} {:>8}",
             format!("{spec} ({name})"),
             b - v
         );

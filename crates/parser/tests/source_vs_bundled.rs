@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::io::Write;
+
 use milmove_parser::ApiParser;
 
 #[test]
@@ -13,7 +15,8 @@ fn source_and_bundled_specs_resolve_to_the_same_schemas() {
     };
     let source_dir = bundled_dir.join("..").join("source");
     if !source_dir.is_dir() {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED: no source/ folder beside {}",
             bundled_dir.display()
         );

@@ -91,7 +91,7 @@ const WORDS: [&str; 16] = [
 ];
 
 /// A kind of flavoured value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Flavour {
     /// An invented first name.
     FirstName,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::numbers::{IntGen, NumGen};
-use super::strings::StrGen;
+use super::strings::{StrCache, StrGen};
 use crate::hooks::{FakeHooks, FieldContext};
 use crate::jsonschema_form::{discriminator, Direction};
 use crate::operation::Operation;
@@ -71,6 +71,7 @@ pub(crate) struct Compiler<'a> {
     pub defs: Vec<Gen>,
     pub warnings: Vec<String>,
     pub parents: Vec<String>,
+    pub strings: &'a StrCache,
 }
 
 impl Compiler<'_> {
@@ -146,11 +147,7 @@ impl Compiler<'_> {
             Some("integer") => Gen::Int(IntGen::compile(obj, name)),
             Some("number") => Gen::Num(NumGen::compile(obj, name)),
             Some("boolean") => Gen::Bool,
-            Some("string") => Gen::Str(StrGen::compile(
-                &Value::Object(obj.clone()),
-                name,
-                self.anchor,
-            )),
+            Some("string") => Gen::Str(StrGen::compile(obj, name, self.anchor, self.strings)),
             Some("array") => {
                 let item = obj.get("items").map_or(Gen::Any, |i| self.compile(i, name));
                 let min = obj.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
@@ -234,9 +231,10 @@ impl Compiler<'_> {
                 continue;
             }
             let gen = Gen::Str(StrGen::compile(
-                &Value::Object(Map::new()),
+                &Map::new(),
                 name,
                 self.anchor,
+                self.strings,
             ));
             fields.push(Field {
                 name: name.to_string(),

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 pub use flavour::Flavour;
 use gen::{Compiler, Gen};
 use generate::Run;
+pub(crate) use strings::StrCache;
 
 use crate::error::{ParserError, Result};
 use crate::hooks::{FakeHooks, NoHooks};
@@ -53,6 +54,19 @@ impl BodyGen {
         hooks: &dyn FakeHooks,
         operation: &Operation,
     ) -> BodyGen {
+        let cache = StrCache::default();
+        Self::compile_cached(schema, direction, date_anchor, hooks, operation, &cache)
+    }
+
+    /// [`BodyGen::compile`] sharing the string kinds already chosen for the same spec.
+    pub(crate) fn compile_cached(
+        schema: &Value,
+        direction: Direction,
+        date_anchor: chrono::NaiveDate,
+        hooks: &dyn FakeHooks,
+        operation: &Operation,
+        strings: &StrCache,
+    ) -> BodyGen {
         use chrono::Datelike;
         let replaced = match direction {
             Direction::Request => hooks.body_schema(operation, schema),
@@ -74,6 +88,7 @@ impl BodyGen {
             defs: Vec::new(),
             warnings: Vec::new(),
             parents: Vec::new(),
+            strings,
         };
         let root = c.compile(schema, "");
         let mut warnings = c.warnings;
@@ -154,12 +169,13 @@ impl ApiParser {
         let cell = self.cache[i].extra.request_gen.get_or_init(|| {
             let schema = self.request_body_at(i)?;
             let op = &self.operations[i];
-            Some(Arc::new(BodyGen::compile(
+            Some(Arc::new(BodyGen::compile_cached(
                 &schema,
                 Direction::Request,
                 self.date_anchor(),
                 &NoHooks,
                 op,
+                &self.str_cache,
             )))
         });
         cell.clone()
@@ -191,12 +207,13 @@ impl ApiParser {
         let cell = self.cache[i].extra.response_gens[slot].get_or_init(|| {
             let schema = self.response_body_at(i, slot)?;
             let op = &self.operations[i];
-            Some(Arc::new(BodyGen::compile(
+            Some(Arc::new(BodyGen::compile_cached(
                 &schema,
                 Direction::Response,
                 self.date_anchor(),
                 &NoHooks,
                 op,
+                &self.str_cache,
             )))
         });
         let gen = cell

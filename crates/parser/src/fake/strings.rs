@@ -1,15 +1,18 @@
 //! String generators: formats (uuid, date, date-time, uri, mime-type, binary, MilMove's
 //! telephone/zip/x-email/edipi), patterns (via `rand_regex`), lengths and flavours.
 
+use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::{Arc, Mutex};
 
 use rand::{Rng, RngExt};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::flavour::{flavour_for, write_flavour, write_words, Flavour};
 use super::FakeRng;
 
 /// How a string is made.
+#[derive(Clone)]
 pub(crate) enum StrKind {
     Uuid,
     /// A date, placed around the anchor by [`When`].
@@ -17,7 +20,7 @@ pub(crate) enum StrKind {
     /// A date-time, placed around the anchor by [`When`].
     DateTime(When),
     Flavour(Flavour),
-    Regex(Box<rand_regex::Regex>),
+    Regex(Arc<rand_regex::Regex>),
     Words,
     Uri,
     MimeType,
@@ -36,8 +39,14 @@ pub(crate) struct StrGen {
 const MAX_DEFAULT_LEN: usize = 64;
 
 impl StrGen {
-    /// Compiles the string schema of field `name`.
-    pub(crate) fn compile(schema: &Value, name: &str, anchor: i32) -> StrGen {
+    /// Compiles the string schema of field `name`. Identical string schemas (the same
+    /// definition inlined into many operations) are chosen once per `cache`.
+    pub(crate) fn compile(
+        schema: &Map<String, Value>,
+        name: &str,
+        anchor: i32,
+        cache: &StrCache,
+    ) -> StrGen {
         let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
         let max = schema
             .get("maxLength")
@@ -46,42 +55,26 @@ impl StrGen {
             .max(min);
         let format = schema.get("format").and_then(Value::as_str);
         let pattern = schema.get("pattern").and_then(Value::as_str);
-        let checker = pattern.and_then(|p| regex::Regex::new(p).ok());
-        let when = When::for_field(name);
-        let mk = |kind| StrGen {
+        let key = KindKey {
+            format: format.map(str::to_owned),
+            pattern: pattern.map(str::to_owned),
+            min,
+            max,
+            when: When::for_field(name),
+            flavour: flavour_for(name, format, pattern),
+        };
+        let cached = cache.lock().get(&key).cloned();
+        let kind = cached.unwrap_or_else(|| {
+            let kind = choose_kind(&key, anchor);
+            cache.lock().insert(key, kind.clone());
+            kind
+        });
+        StrGen {
             kind,
             min,
             max,
             anchor,
-        };
-        let fits = |g: &StrGen| sample_fits(g, checker.as_ref());
-        let by_format = match format {
-            Some("uuid") => Some(StrKind::Uuid),
-            Some("date") => Some(StrKind::Date(when)),
-            Some("date-time" | "timestamp") => Some(StrKind::DateTime(when)),
-            Some("uri" | "url") => Some(StrKind::Uri),
-            Some("mime-type") => Some(StrKind::MimeType),
-            Some("byte") => Some(StrKind::Base64),
-            _ => None,
-        };
-        if let Some(kind) = by_format {
-            let g = mk(kind);
-            if pattern.is_none() || fits(&g) {
-                return g;
-            }
         }
-        if let Some(f) = flavour_for(name, format, pattern) {
-            let g = mk(StrKind::Flavour(f));
-            if fits(&g) {
-                return g;
-            }
-        }
-        if let Some(p) = pattern {
-            if let Ok(re) = rand_regex::Regex::compile(&ascii_classes(p), 8) {
-                return mk(StrKind::Regex(Box::new(re)));
-            }
-        }
-        mk(StrKind::Words)
     }
 
     /// Appends a value to `out`.
@@ -153,7 +146,7 @@ impl StrGen {
 }
 
 /// Where a date falls relative to the anchor ("today"), chosen by field name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum When {
     /// 1–89 days ahead: requested/scheduled dates, report-by dates, most others.
     Future,
@@ -174,6 +167,74 @@ impl When {
             When::Future
         }
     }
+}
+
+/// What decides how a string is made (the cache key of [`StrCache`]).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct KindKey {
+    format: Option<String>,
+    pattern: Option<String>,
+    min: usize,
+    max: usize,
+    when: When,
+    flavour: Option<Flavour>,
+}
+
+/// String kinds already chosen while compiling one spec's generators (compile time only;
+/// generation never touches it).
+#[derive(Default)]
+pub(crate) struct StrCache(Mutex<HashMap<KindKey, StrKind>>);
+
+impl StrCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<KindKey, StrKind>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Chooses how to make strings for `key`: a format, a flavour, the pattern, or words —
+/// the first whose samples satisfy the pattern and length bounds.
+fn choose_kind(key: &KindKey, anchor: i32) -> StrKind {
+    let checker = key
+        .pattern
+        .as_deref()
+        .and_then(|p| regex::Regex::new(p).ok());
+    let fits = |kind: &StrKind| {
+        let g = StrGen {
+            kind: kind.clone(),
+            min: key.min,
+            max: key.max,
+            anchor,
+        };
+        sample_fits(&g, checker.as_ref())
+    };
+    let by_format = match key.format.as_deref() {
+        Some("uuid") => Some(StrKind::Uuid),
+        Some("date") => Some(StrKind::Date(key.when)),
+        Some("date-time" | "timestamp") => Some(StrKind::DateTime(key.when)),
+        Some("uri" | "url") => Some(StrKind::Uri),
+        Some("mime-type") => Some(StrKind::MimeType),
+        Some("byte") => Some(StrKind::Base64),
+        _ => None,
+    };
+    if let Some(kind) = by_format {
+        if key.pattern.is_none() || fits(&kind) {
+            return kind;
+        }
+    }
+    if let Some(f) = key.flavour {
+        let kind = StrKind::Flavour(f);
+        if fits(&kind) {
+            return kind;
+        }
+    }
+    if let Some(p) = &key.pattern {
+        if let Ok(re) = rand_regex::Regex::compile(&ascii_classes(p), 8) {
+            return StrKind::Regex(Arc::new(re));
+        }
+    }
+    StrKind::Words
 }
 
 /// Whether a few samples satisfy the pattern and length bounds.
@@ -266,7 +327,12 @@ mod tests {
     use serde_json::json;
 
     fn sample(schema: Value, name: &str) -> String {
-        let g = StrGen::compile(&schema, name, 739_000);
+        let g = StrGen::compile(
+            schema.as_object().unwrap(),
+            name,
+            739_000,
+            &StrCache::default(),
+        );
         let mut rng = FakeRng::seed_from_u64(1);
         let mut s = String::new();
         g.write(&mut rng, &mut s);

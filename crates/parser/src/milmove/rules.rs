@@ -32,11 +32,29 @@ pub fn apply_all(body: &mut Value, overrides: Option<&Value>, rng: &mut FakeRng)
     match body {
         Value::Object(map) => {
             let ov = overrides.and_then(Value::as_object);
-            crate_dimensions(map, ov, rng);
-            date_order(map, ov, rng);
-            address(map, ov, rng);
+            // One scan of the keys (no hashing) decides which rules can apply here.
+            let (mut crating, mut dates, mut place) = (false, false, false);
+            for k in map.keys() {
+                match k.as_str() {
+                    "crate" => crating = true,
+                    "postalCode" => place = true,
+                    k if DATE_PAIRS.iter().any(|(start, _)| *start == k) => dates = true,
+                    _ => {}
+                }
+            }
+            if crating {
+                crate_dimensions(map, ov, rng);
+            }
+            if dates {
+                date_order(map, ov, rng);
+            }
+            if place {
+                address(map, ov, rng);
+            }
             for (k, v) in map.iter_mut() {
-                apply_all(v, ov.and_then(|o| o.get(k)), rng);
+                if v.is_object() || v.is_array() {
+                    apply_all(v, ov.and_then(|o| o.get(k)), rng);
+                }
             }
         }
         Value::Array(items) => {
