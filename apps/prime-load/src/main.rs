@@ -4,36 +4,16 @@
 //! MilMove server started in-process on free loopback ports with its own certificates.
 //! Run `prime-load --help` for every flag and `prime-load --list` for the user classes and tasks.
 
-use std::any::Any;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use milmove_hosts::SimHosts;
-use milmove_sim::{SimConfig, SimServer};
-use milmove_tasks::app::{self, AppKind, SimTarget};
+use milmove_tasks::app::{self, AppKind};
+
+#[path = "../../common/start_sim.rs"]
+mod start_sim;
 
 fn main() -> ExitCode {
-    app::main(AppKind::Prime, Box::new(|dir| Box::pin(start_sim(dir))))
-}
-
-/// Starts the stand-in on free loopback ports; the returned handle keeps it running.
-async fn start_sim(spec_dir: PathBuf) -> Result<(SimTarget, Box<dyn Any + Send>), String> {
-    let config = SimConfig {
-        spec_dir: Some(spec_dir),
-        ..SimConfig::default()
-    };
-    let handle = SimServer::start(config)
-        .await
-        .map_err(|e| format!("cannot start the stand-in: {e}"))?;
-    let target = SimTarget {
-        hosts: SimHosts {
-            mtls_url: handle.mtls_url.clone(),
-            office_url: handle.office_url.clone(),
-            customer_url: handle.customer_url.clone(),
-        },
-        ca_pem: handle.ca_pem.clone(),
-        client_cert_pem: handle.client_cert_pem.clone(),
-        client_key_pem: handle.client_key_pem.clone(),
-    };
-    Ok((target, Box::new(handle)))
+    app::main(
+        AppKind::Prime,
+        Box::new(|dir| Box::pin(start_sim::start_sim(dir))),
+    )
 }

@@ -12,13 +12,13 @@ use milmove_parser::{rng_from_seed, ApiParser, SupportApiParser};
 const SPECS: [&str; 4] = ["prime", "support", "ghc", "internal"];
 
 fn dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("MILMOVE_SWAGGER_DIR").map(PathBuf::from);
-    if dir.is_none() {
-        eprintln!(
-            "SKIPPED: MILMOVE_SWAGGER_DIR not set (the benchmarks need the real MilMove specs)"
-        );
+    match milmove_parser::find_spec_dir(None) {
+        Ok(dir) => Some(dir),
+        Err(e) => {
+            eprintln!("SKIPPED: the benchmarks need the real MilMove specs: {e}");
+            None
+        }
     }
-    dir
 }
 
 fn load_and_compile(path: &PathBuf) -> ApiParser {

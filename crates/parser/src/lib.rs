@@ -127,6 +127,7 @@ mod parser;
 mod pointer;
 mod resolve;
 mod route;
+pub mod spec_dir;
 mod upgrade;
 mod validate;
 
@@ -139,4 +140,5 @@ pub use milmove::{GhcApiParser, InternalApiParser, PrimeApiParser, SupportApiPar
 pub use operation::{Operation, ParamLocation, Parameter};
 pub use parser::ApiParser;
 pub use route::RouteMatch;
+pub use spec_dir::{find_spec_dir, SpecDirNotFound, SPEC_DIR_VAR};
 pub use validate::{coerce_parameter, SchemaValidator};

@@ -174,6 +174,8 @@ pub async fn run_settings(
             host,
             users: users as u64,
             end_reason: end_reason_text(&outcome).to_string(),
+            cut_requests: outcome.cut_requests,
+            cut_users: outcome.cut_users as u64,
         };
         if let Err(e) = json::write_json(path, &snap, &meta, &results) {
             tracing::error!("{e}");

@@ -38,7 +38,8 @@ impl Default for Wait {
 }
 
 impl Wait {
-    /// A random wait in `[min, max]` seconds (swapped if given backwards; negatives become 0).
+    /// A random wait in `[min, max]` seconds (swapped if given backwards; negatives and
+    /// non-numbers become 0; anything above 10⁹ s is clamped to it — true of every constructor).
     pub fn between(min: f64, max: f64) -> Self {
         let (a, b) = (clean(min), clean(max));
         let (min, max) = if a <= b { (a, b) } else { (b, a) };
@@ -114,9 +115,12 @@ impl std::str::FromStr for Wait {
     }
 }
 
+/// Longest wait in seconds (about 31 years); longer values are clamped to it.
+const MAX_WAIT_SECS: f64 = 1e9;
+
 fn clean(seconds: f64) -> f64 {
     if seconds.is_finite() && seconds > 0.0 {
-        seconds
+        seconds.min(MAX_WAIT_SECS)
     } else {
         0.0
     }

@@ -242,7 +242,70 @@ async fn second_ctrl_c_stops_at_once_and_still_writes_reports() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("cannot read {cut_line}"));
     assert_eq!(cut, 4, "{cut_line}");
+    assert_eq!(v["run"]["cut_requests"], cut);
     assert_eq!(total + cut, server.count());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_timeout_end_reports_completed_and_cut_requests_as_the_server_counted() {
+    let server = support::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("run");
+    let json = dir.path().join("run.json");
+    let started = Instant::now();
+    let child = command(&[
+        "--host",
+        &server.url,
+        "--headless",
+        "-u",
+        "4",
+        "-r",
+        "100",
+        "-t",
+        "2s",
+        "--only-summary",
+        "--csv",
+        prefix.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--stop-timeout",
+        "700ms",
+        "--wait",
+        "0.01",
+    ])
+    .spawn()
+    .unwrap();
+    wait_for_requests(&server, 20).await;
+    // From now on every request hangs for 30 s: when the run time is up, the stop timeout
+    // expires with all 4 users inside a request, and they are cut.
+    server
+        .delay_ms
+        .store(30_000, std::sync::atomic::Ordering::SeqCst);
+    let out = finish(child, Duration::from_secs(15)).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 2 s run time + 0.7 s stop timeout, not the 30 s the requests would take.
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    let (total, v) = json_total(&json);
+    assert_eq!(v["run"]["end_reason"], "run time reached");
+    assert_eq!(v["run"]["cut_users"], 4, "{stdout}");
+    let cut = v["run"]["cut_requests"].as_u64().unwrap();
+    assert_eq!(cut, 4, "{stdout}");
+    assert!(total >= 20, "{total}");
+    assert_eq!(csv_total(&prefix), total);
+    // Completed requests are in the statistics, cut ones beside them: together they are
+    // exactly what the server received.
+    assert_eq!(total + cut, server.count());
+    assert!(stdout.contains("Cut at stop: 4 users"), "{stdout}");
 }
 
 fn json_users(path: &Path) -> u64 {

@@ -15,6 +15,8 @@ fn meta() -> RunMetadata {
         host: "http://127.0.0.1:8080".into(),
         users: 20,
         end_reason: "run time reached".into(),
+        cut_requests: 2,
+        cut_users: 1,
     }
 }
 
@@ -43,6 +45,8 @@ fn json_summary_has_the_documented_shape() {
     assert_eq!(v["run"]["users"], 20);
     assert_eq!(v["run"]["host"], "http://127.0.0.1:8080");
     assert_eq!(v["run"]["end_reason"], "run time reached");
+    assert_eq!(v["run"]["cut_requests"], 2);
+    assert_eq!(v["run"]["cut_users"], 1);
     assert_eq!(v["total"]["requests"], 2);
     assert_eq!(v["total"]["failures"], 1);
     let eps = v["endpoints"].as_array().unwrap();

@@ -12,9 +12,9 @@ use milmove_sim::{Knobs, Latency, SeedSize, SimConfig, SimServer, Stall};
 #[derive(Debug, Parser)]
 #[command(name = "milmove-sim", version)]
 struct Args {
-    /// Directory with the bundled MilMove specs.
+    /// Directory with the bundled MilMove specs [default: found as the load-test apps do].
     #[arg(long, env = "MILMOVE_SWAGGER_DIR")]
-    spec_dir: PathBuf,
+    spec_dir: Option<PathBuf>,
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
     bind: IpAddr,
@@ -76,7 +76,7 @@ fn main() -> ExitCode {
 
 async fn run(args: Args) -> ExitCode {
     let config = SimConfig {
-        spec_dir: Some(args.spec_dir),
+        spec_dir: args.spec_dir,
         bind: args.bind,
         mtls_port: args.mtls_port,
         office_port: args.office_port,

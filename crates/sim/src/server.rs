@@ -125,16 +125,8 @@ impl SimServer {
     /// Loads the specs, generates the certificates, seeds the state and starts the three
     /// listeners.
     pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
-        let spec_dir = match config.spec_dir.clone() {
-            Some(d) => d,
-            None => std::env::var_os("MILMOVE_SWAGGER_DIR")
-                .map(PathBuf::from)
-                .ok_or_else(|| {
-                    SimError::Config(
-                        "no spec directory: pass one or set MILMOVE_SWAGGER_DIR".into(),
-                    )
-                })?,
-        };
+        let spec_dir = milmove_parser::find_spec_dir(config.spec_dir.as_deref())
+            .map_err(|e| SimError::Config(e.to_string()))?;
         let seed = config.seed;
         let loading = tokio::task::spawn_blocking(move || {
             let specs = crate::validate::Specs::load(&spec_dir)?;

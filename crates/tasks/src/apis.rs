@@ -9,7 +9,7 @@ use milmove_parser::ApiParser;
 use crate::error::TasksError;
 
 /// The environment variable naming the directory of the bundled MilMove specs.
-pub const SWAGGER_DIR_VAR: &str = "MILMOVE_SWAGGER_DIR";
+pub const SWAGGER_DIR_VAR: &str = milmove_parser::SPEC_DIR_VAR;
 
 /// One MilMove API used by the tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -101,13 +101,7 @@ impl Apis {
 
     /// The spec directory: `dir` if given, else `MILMOVE_SWAGGER_DIR`.
     pub fn resolve_dir(dir: Option<&Path>) -> Result<PathBuf, TasksError> {
-        if let Some(dir) = dir {
-            return Ok(dir.to_path_buf());
-        }
-        match std::env::var_os(SWAGGER_DIR_VAR) {
-            Some(value) if !value.is_empty() => Ok(PathBuf::from(value)),
-            _ => Err(TasksError::NoSpecDir),
-        }
+        Ok(milmove_parser::find_spec_dir(dir)?)
     }
 
     /// The parser of one API.

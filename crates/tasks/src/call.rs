@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::context::MilMoveUser;
+use crate::refetch::Refetch;
 use crate::store::Claim;
 
 /// The header MilMove reads the masked CSRF token from.
@@ -106,44 +107,131 @@ impl Call {
     }
 
     /// Sends an update of a claimed object: the server's new copy replaces it in the store.
-    /// When the server says the copy is stale (412) or gone (404) — another actor changed it —
-    /// the object is dropped from the store, so later tasks fetch it afresh instead of failing
-    /// again on the same eTag.
-    pub async fn send_update(self, u: &mut User<MilMoveUser>, claim: Claim<'_>) -> Option<Value> {
-        match self.send_or_status(u).await {
-            Ok(updated) => {
+    /// A stale copy (412, or 409 when the object moved on) is handled by
+    /// [`Call::send_refetching`] with `refetch`; an object that is gone (404), or stale
+    /// without a way to refetch it, is dropped from the store so later tasks do not fail again
+    /// on the same eTag. Returns the updated object when the update went through.
+    pub async fn send_update(
+        self,
+        u: &mut User<MilMoveUser>,
+        claim: Claim<'_>,
+        refetch: Option<Refetch>,
+    ) -> Option<Value> {
+        match self.send_refetching(u, refetch).await {
+            Updated::Done(updated) => {
                 claim.release(updated.clone());
                 Some(updated)
             }
-            Err(412 | 404) => {
+            Updated::NotNeeded(current) => {
+                claim.release(current);
+                None
+            }
+            Updated::Failed {
+                current: Some(current),
+                ..
+            } => {
+                claim.release(current);
+                None
+            }
+            Updated::Failed {
+                status: 404 | 412,
+                current: None,
+            } => {
                 claim.discard();
                 None
             }
-            Err(_) => None,
+            Updated::Failed { .. } => None,
+        }
+    }
+
+    /// Sends an `If-Match` update; when MilMove answers 412 (stale eTag) or 409 (conflict)
+    /// and `refetch` says how, does what a real client of its optimistic locking does:
+    ///
+    /// 1. fetches the current copy (recorded as `NAME (refetch after 412|409)`, so the number
+    ///    of stale copies shows in the table);
+    /// 2. if the current copy no longer needs the update (another actor already made it, e.g.
+    ///    approved the shipment), stops: the first answer is recorded as a success, since the
+    ///    server was right and the client recovered, and the current copy is returned;
+    /// 3. after a 412, sends the update once more with the current eTag; the first answer is
+    ///    recorded as a success if that retry succeeds, as a failure otherwise (the retry is
+    ///    recorded too);
+    /// 4. a 409 on an object that still needs the update is a real conflict: a failure.
+    ///
+    /// Any other answer is recorded as [`Call::send`] does.
+    pub async fn send_refetching(
+        self,
+        u: &mut User<MilMoveUser>,
+        refetch: Option<Refetch>,
+    ) -> Updated {
+        let label = self.label();
+        let retry = self.clone();
+        let mut first = self.send_raw(u).await;
+        let status = first.status_code();
+        if first.ok() {
+            return match parse_json(&mut first) {
+                Ok(value) => Updated::Done(value),
+                Err(status) => Updated::failed(status, None),
+            };
+        }
+        log_failure(&label, &first);
+        let refetch = match refetch {
+            Some(refetch) if matches!(status, 409 | 412) => refetch,
+            _ => return Updated::failed(status, None),
+        };
+        let shared = u.state.shared.clone();
+        let answer = refetch.call(status).send(u).await;
+        let Some(current) = answer.as_ref().and_then(|a| refetch.pick(a)) else {
+            first.failure(format!(
+                "HTTP {status}, and the refetch found no current copy"
+            ));
+            return Updated::failed(status, None);
+        };
+        if let Some(answer) = answer {
+            refetch.store(&shared.stores, answer);
+        }
+        if !refetch.still_needed(&current) {
+            first.success();
+            return Updated::NotNeeded(current);
+        }
+        if status == 409 {
+            return Updated::failed(status, Some(current));
+        }
+        let retry = retry.if_match(crate::store::etag(&current));
+        let retry_label = retry.label();
+        let mut second = retry.send_raw(u).await;
+        if !second.ok() {
+            log_failure(&retry_label, &second);
+            first.failure(format!(
+                "HTTP 412 Precondition Failed, and the retry with a fresh eTag failed: HTTP {}",
+                second.status_code()
+            ));
+            return Updated::failed(second.status_code(), Some(current));
+        }
+        match parse_json(&mut second) {
+            Ok(value) => {
+                first.success();
+                Updated::Done(value)
+            }
+            Err(status) => Updated::failed(status, Some(current)),
+        }
+    }
+
+    fn label(&self) -> String {
+        match &self.if_match {
+            Some(etag) => format!("{} {} (If-Match {etag})", self.method, self.path),
+            None => format!("{} {}", self.method, self.path),
         }
     }
 
     /// Like [`Call::send`], giving the status (0: no response) instead of `None` on failure.
     pub async fn send_or_status(self, u: &mut User<MilMoveUser>) -> Result<Value, u16> {
-        let label = match &self.if_match {
-            Some(etag) => format!("{} {} (If-Match {etag})", self.method, self.path),
-            None => format!("{} {}", self.method, self.path),
-        };
+        let label = self.label();
         let mut response = self.send_raw(u).await;
         if !response.ok() {
             log_failure(&label, &response);
             return Err(response.status_code());
         }
-        if response.bytes().is_empty() {
-            return Ok(Value::Null);
-        }
-        match response.json::<Value>() {
-            Ok(value) => Ok(value),
-            Err(e) => {
-                response.failure(format!("response is not JSON: {e}"));
-                Err(response.status_code())
-            }
-        }
+        parse_json(&mut response)
     }
 
     /// Sends a request that must fail with `expected` (a task's declared expected failure, as
@@ -158,6 +246,51 @@ impl Call {
         } else {
             response.failure(format!("expected HTTP {expected}, got {status}"));
             false
+        }
+    }
+}
+
+/// The outcome of [`Call::send_refetching`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Updated {
+    /// The update went through: the server's new copy.
+    Done(Value),
+    /// Another actor already made the change: the current copy.
+    NotNeeded(Value),
+    /// The update failed (recorded as a failure).
+    Failed {
+        /// The last status (0: no response).
+        status: u16,
+        /// The current copy, when one was fetched.
+        current: Option<Value>,
+    },
+}
+
+impl Updated {
+    /// The server's new copy, when the update went through.
+    pub fn done(self) -> Option<Value> {
+        match self {
+            Updated::Done(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    fn failed(status: u16, current: Option<Value>) -> Self {
+        Updated::Failed { status, current }
+    }
+}
+
+/// The JSON body of a 2xx answer (`Value::Null` when empty); a body that is not JSON is
+/// recorded as a failure.
+fn parse_json(response: &mut Response) -> Result<Value, u16> {
+    if response.bytes().is_empty() {
+        return Ok(Value::Null);
+    }
+    match response.json::<Value>() {
+        Ok(value) => Ok(value),
+        Err(e) => {
+            response.failure(format!("response is not JSON: {e}"));
+            Err(response.status_code())
         }
     }
 }

@@ -112,6 +112,8 @@ pub struct CustomerSession {
 pub struct WorkflowState {
     /// When the iteration started.
     pub started: Option<std::time::Instant>,
+    /// Time spent in the iteration's steps so far (think time between steps excluded).
+    pub busy: std::time::Duration,
     /// The step that failed (the remaining steps are skipped).
     pub failed_step: Option<&'static str>,
     /// The move.

@@ -14,7 +14,7 @@ use crate::context::{CustomerSession, MilMoveUser};
 use crate::fake::fake_body;
 use crate::office::common::LOGGED_IN_USER;
 use crate::office::login::{devlocal_login, UserType};
-use crate::workflows::WORKFLOW_METHOD;
+use crate::workflows::{record_workflow, timed_step};
 
 /// The name customer onboarding iterations are recorded under (method `WORKFLOW`).
 pub const ONBOARDING_WORKFLOW: &str = "customer onboarding";
@@ -44,8 +44,12 @@ fn fail(u: &mut User<MilMoveUser>, step: &'static str) {
     u.state.workflow.failed_step = Some(step);
 }
 
+timed_step! {
 /// Step 1: a new customer logs in (devlocal) and loads their user.
-pub async fn customer_login(u: &mut User<MilMoveUser>) -> TaskResult {
+    customer_login => customer_login_step
+}
+
+async fn customer_login_step(u: &mut User<MilMoveUser>) -> TaskResult {
     u.state.customer = CustomerSession::default();
     u.state.workflow = crate::context::WorkflowState {
         started: Some(Instant::now()),
@@ -73,8 +77,12 @@ pub async fn customer_login(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// Step 2: the profile (duty location from a search, contact details).
-pub async fn customer_profile(u: &mut User<MilMoveUser>) -> TaskResult {
+    customer_profile => customer_profile_step
+}
+
+async fn customer_profile_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(c) = session(u).cloned() else {
         return Ok(());
     };
@@ -120,8 +128,12 @@ pub async fn customer_profile(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// Step 3: a backup contact.
-pub async fn customer_backup_contact(u: &mut User<MilMoveUser>) -> TaskResult {
+    customer_backup_contact => customer_backup_contact_step
+}
+
+async fn customer_backup_contact_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(c) = session(u).cloned() else {
         return Ok(());
     };
@@ -148,8 +160,12 @@ pub async fn customer_backup_contact(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// Step 4: permanent-change-of-station orders between two duty locations.
-pub async fn customer_orders(u: &mut User<MilMoveUser>) -> TaskResult {
+    customer_orders => customer_orders_step
+}
+
+async fn customer_orders_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(c) = session(u).cloned() else {
         return Ok(());
     };
@@ -189,8 +205,12 @@ pub async fn customer_orders(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// Step 5: the orders document (the test PDF).
-pub async fn customer_upload_orders(u: &mut User<MilMoveUser>) -> TaskResult {
+    customer_upload_orders => customer_upload_orders_step
+}
+
+async fn customer_upload_orders_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(c) = session(u).cloned() else {
         return Ok(());
     };
@@ -206,8 +226,12 @@ pub async fn customer_upload_orders(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// Step 6: an HHG shipment picked up at the customer's residence.
-pub async fn customer_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
+    customer_shipment => customer_shipment_step
+}
+
+async fn customer_shipment_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(c) = session(u).cloned() else {
         return Ok(());
     };
@@ -245,6 +269,7 @@ pub async fn customer_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
 
 /// Step 7: the move submitted with a signed certification; records the iteration.
 pub async fn customer_submit_move(u: &mut User<MilMoveUser>) -> TaskResult {
+    let step_start = Instant::now();
     let started = u.state.workflow.started;
     let mut failed = u.state.workflow.failed_step;
     if let Some(c) = session(u).cloned() {
@@ -274,15 +299,9 @@ pub async fn customer_submit_move(u: &mut User<MilMoveUser>) -> TaskResult {
             failed = Some("customer_submit_move");
         }
     }
-    if let Some(started) = started {
-        let error = failed.map(|step| format!("step {step} failed"));
-        u.http.record(
-            WORKFLOW_METHOD,
-            ONBOARDING_WORKFLOW,
-            started.elapsed(),
-            0,
-            error.as_deref(),
-        );
+    if started.is_some() {
+        let busy = u.state.workflow.busy + step_start.elapsed();
+        record_workflow(u, ONBOARDING_WORKFLOW, busy, failed);
     }
     u.state.workflow = Default::default();
     Ok(())

@@ -5,12 +5,9 @@ use std::path::PathBuf;
 /// Errors while preparing the MilMove user classes.
 #[derive(Debug, thiserror::Error)]
 pub enum TasksError {
-    /// No spec directory was given and `MILMOVE_SWAGGER_DIR` is not set.
-    #[error(
-        "no MilMove spec directory: set MILMOVE_SWAGGER_DIR (or --swagger-dir) to the folder \
-         holding prime.yaml, prime_v3.yaml, support.yaml, ghc.yaml and internal.yaml"
-    )]
-    NoSpecDir,
+    /// No spec directory was given, `MILMOVE_SWAGGER_DIR` is not set and none was found.
+    #[error("{0} (flag: --swagger-dir)")]
+    NoSpecDir(#[from] milmove_parser::SpecDirNotFound),
     /// A spec could not be loaded.
     #[error("cannot load the MilMove spec {path}: {source}")]
     Spec {

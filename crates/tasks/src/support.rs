@@ -10,6 +10,7 @@ use crate::call::{text, Call};
 use crate::context::MilMoveUser;
 use crate::fake::fake_body;
 use crate::prime::moves::remember_move;
+use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 
 /// `POST /support/v1/move-task-orders`.
@@ -174,7 +175,9 @@ pub async fn update_mto_shipment_status(u: &mut User<MilMoveUser>) -> TaskResult
     };
     let shipment = claim.object().clone();
     let call = shipment_status_call(u, &shipment, "APPROVED")?;
-    call.send_update(u, claim).await;
+    let refetch = Refetch::prime(Kind::Shipment, &shipment)
+        .needs_update(|s| text(s, "status") == "SUBMITTED");
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }
 
@@ -210,7 +213,9 @@ pub async fn update_mto_service_item_status(u: &mut User<MilMoveUser>) -> TaskRe
         return Ok(());
     };
     let call = service_item_status_call(claim.object(), "APPROVED");
-    call.send_update(u, claim).await;
+    let refetch = Refetch::prime(Kind::ServiceItem, claim.object())
+        .needs_update(|i| text(i, "status") == "SUBMITTED");
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }
 
@@ -226,6 +231,8 @@ pub async fn update_payment_request_status(u: &mut User<MilMoveUser>) -> TaskRes
     let call = Call::patch(path, PAYMENT_REQUEST_STATUS)
         .if_match(etag(&request))
         .json(json!({ "status": "REVIEWED" }));
-    call.send_update(u, claim).await;
+    let refetch = Refetch::prime(Kind::PaymentRequest, &request)
+        .needs_update(|p| text(p, "status") == "PENDING");
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }

@@ -2,16 +2,18 @@
 //! results) and the endpoint workflow (make sure a move exists, then create a shipment on it).
 //!
 //! Each finished iteration is recorded as a pseudo-request with method `WORKFLOW` (as
-//! locust-plugins records transactions): its time is the whole iteration; an iteration whose
+//! locust-plugins records transactions): its time is the time its steps took, added up; the
+//! users' think time between steps (`--wait-time`) is left out, so the figure shows what the
+//! system costs a whole move, not how long the simulated user paused; an iteration whose
 //! step failed is recorded as a failure naming the step (the step's own request is recorded
 //! as well). A failed step skips the remaining steps of that iteration.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use milmove_runner::{TaskResult, User};
 use serde_json::Value;
 
-use crate::call::{text, Call};
+use crate::call::{text, Call, Updated};
 use crate::context::{MilMoveUser, WorkflowState};
 use crate::prime::moves::POST_COUNSELING_INFO;
 use crate::prime::payments::{payment_request_body, CREATE_PAYMENT_REQUEST};
@@ -19,6 +21,7 @@ use crate::prime::service_items::{create_service_item_body, send_create_service_
 use crate::prime::shipments::{
     create_shipment_body, update_shipment_body, CREATE_SHIPMENT, UPDATE_SHIPMENT,
 };
+use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 use crate::support::{create_available_move, service_item_status_call, shipment_status_call};
 
@@ -29,16 +32,41 @@ pub const HHG_WORKFLOW: &str = "hhg move";
 /// The name the endpoint workflow is recorded under.
 pub const ENDPOINT_WORKFLOW: &str = "endpoint: create shipment on a move";
 
-/// Records the end of a workflow iteration.
-fn record_workflow(u: &User<MilMoveUser>, name: &str, started: Instant, failed: Option<&str>) {
+/// Defines a workflow step task `$name` that runs `$inner` and adds the time it took to the
+/// iteration's busy time (the think time between steps is not part of a workflow's time).
+macro_rules! timed_step {
+    ($(#[$attr:meta])* $name:ident => $inner:ident) => {
+        $(#[$attr])*
+        pub async fn $name(u: &mut User<MilMoveUser>) -> TaskResult {
+            let start = std::time::Instant::now();
+            let result = $inner(u).await;
+            u.state.workflow.busy += start.elapsed();
+            result
+        }
+    };
+}
+pub(crate) use timed_step;
+
+/// Records the end of a workflow iteration that took `busy` (its steps' time, without the
+/// think time between them).
+pub(crate) fn record_workflow(
+    u: &User<MilMoveUser>,
+    name: &str,
+    busy: Duration,
+    failed: Option<&str>,
+) {
     let error = failed.map(|step| format!("step {step} failed"));
-    u.http.record(
-        WORKFLOW_METHOD,
-        name,
-        started.elapsed(),
-        0,
-        error.as_deref(),
-    );
+    u.http
+        .record(WORKFLOW_METHOD, name, busy, 0, error.as_deref());
+}
+
+/// The object after an update step: the server's new copy, or the current copy when another
+/// actor already made the change (e.g. a Support user approved the workflow's shipment).
+fn current(updated: Updated) -> Option<Value> {
+    match updated {
+        Updated::Done(value) | Updated::NotNeeded(value) => Some(value),
+        Updated::Failed { .. } => None,
+    }
 }
 
 /// Marks the step failed when `result` is `None`; returns the value otherwise.
@@ -49,8 +77,12 @@ fn step<T>(u: &mut User<MilMoveUser>, name: &'static str, result: Option<T>) -> 
     result
 }
 
+timed_step! {
 /// HHG step 1: a new move, created (Support) and made available to the Prime.
-pub async fn hhg_create_move(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_create_move => hhg_create_move_step
+}
+
+async fn hhg_create_move_step(u: &mut User<MilMoveUser>) -> TaskResult {
     u.state.workflow = WorkflowState {
         started: Some(Instant::now()),
         ..WorkflowState::default()
@@ -60,8 +92,12 @@ pub async fn hhg_create_move(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// HHG step 2: the Prime's post-counseling information on the move.
-pub async fn hhg_post_counseling_info(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_post_counseling_info => hhg_post_counseling_info_step
+}
+
+async fn hhg_post_counseling_info_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(mto) = u
         .state
         .workflow
@@ -77,16 +113,20 @@ pub async fn hhg_post_counseling_info(u: &mut User<MilMoveUser>) -> TaskResult {
     );
     let updated = Call::patch(path, POST_COUNSELING_INFO)
         .if_match(etag(&mto))
-        .send(u)
+        .send_refetching(u, Some(Refetch::prime(Kind::Move, &mto)))
         .await;
-    if let Some(updated) = step(u, "hhg_post_counseling_info", updated) {
+    if let Some(updated) = step(u, "hhg_post_counseling_info", current(updated)) {
         u.state.workflow.move_task_order = Some(updated);
     }
     Ok(())
 }
 
+timed_step! {
 /// HHG step 3: an HHG shipment on the move (prime v3).
-pub async fn hhg_create_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_create_shipment => hhg_create_shipment_step
+}
+
+async fn hhg_create_shipment_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(mto) = u
         .state
         .workflow
@@ -105,8 +145,12 @@ pub async fn hhg_create_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// HHG step 4: the shipment approved (Support).
-pub async fn hhg_approve_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_approve_shipment => hhg_approve_shipment_step
+}
+
+async fn hhg_approve_shipment_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(shipment) = u
         .state
         .workflow
@@ -116,17 +160,23 @@ pub async fn hhg_approve_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
     else {
         return Ok(());
     };
+    let refetch =
+        Refetch::prime(Kind::Shipment, &shipment).needs_update(|s| text(s, "status") != "APPROVED");
     let approved = shipment_status_call(u, &shipment, "APPROVED")?
-        .send(u)
+        .send_refetching(u, Some(refetch))
         .await;
-    if let Some(approved) = step(u, "hhg_approve_shipment", approved) {
+    if let Some(approved) = step(u, "hhg_approve_shipment", current(approved)) {
         u.state.workflow.shipment = Some(approved);
     }
     Ok(())
 }
 
+timed_step! {
 /// HHG step 5: a shuttle service item on the shipment.
-pub async fn hhg_request_shuttle(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_request_shuttle => hhg_request_shuttle_step
+}
+
+async fn hhg_request_shuttle_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(shipment) = u
         .state
         .workflow
@@ -142,16 +192,24 @@ pub async fn hhg_request_shuttle(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// HHG step 6: the shuttle service item(s) approved (Support).
-pub async fn hhg_approve_service_item(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_approve_service_item => hhg_approve_service_item_step
+}
+
+async fn hhg_approve_service_item_step(u: &mut User<MilMoveUser>) -> TaskResult {
     if !u.state.workflow.running() {
         return Ok(());
     }
     let items = std::mem::take(&mut u.state.workflow.service_items);
     let mut approved = Vec::with_capacity(items.len());
     for item in items {
-        let result = service_item_status_call(&item, "APPROVED").send(u).await;
-        match step(u, "hhg_approve_service_item", result) {
+        let refetch = Refetch::prime(Kind::ServiceItem, &item)
+            .needs_update(|i| text(i, "status") != "APPROVED");
+        let result = service_item_status_call(&item, "APPROVED")
+            .send_refetching(u, Some(refetch))
+            .await;
+        match step(u, "hhg_approve_service_item", current(result)) {
             Some(updated) => approved.push(updated),
             None => break,
         }
@@ -160,8 +218,12 @@ pub async fn hhg_approve_service_item(u: &mut User<MilMoveUser>) -> TaskResult {
     Ok(())
 }
 
+timed_step! {
 /// HHG step 7: the shipment's dates and actual weight (prime v3).
-pub async fn hhg_update_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
+    hhg_update_shipment => hhg_update_shipment_step
+}
+
+async fn hhg_update_shipment_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(shipment) = u
         .state
         .workflow
@@ -176,9 +238,9 @@ pub async fn hhg_update_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
     let updated = Call::patch(path, UPDATE_SHIPMENT)
         .if_match(etag(&shipment))
         .json(body)
-        .send(u)
+        .send_refetching(u, Some(Refetch::prime(Kind::Shipment, &shipment)))
         .await;
-    if let Some(updated) = step(u, "hhg_update_shipment", updated) {
+    if let Some(updated) = step(u, "hhg_update_shipment", current(updated)) {
         u.state.workflow.shipment = Some(updated);
     }
     Ok(())
@@ -187,11 +249,12 @@ pub async fn hhg_update_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
 /// HHG step 8: a payment request for the approved shuttle; records the iteration and hands
 /// its objects to the data stores, then returns to the parent task set.
 pub async fn hhg_request_payment(u: &mut User<MilMoveUser>) -> TaskResult {
+    let step_start = Instant::now();
     let workflow = std::mem::take(&mut u.state.workflow);
     u.interrupt();
-    let Some(started) = workflow.started else {
+    if workflow.started.is_none() {
         return Ok(());
-    };
+    }
     let mut failed = workflow.failed_step;
     let item = workflow.service_items.first().cloned();
     if let (None, Some(item)) = (failed, item) {
@@ -219,7 +282,12 @@ pub async fn hhg_request_payment(u: &mut User<MilMoveUser>) -> TaskResult {
     stores
         .of(Kind::ServiceItem)
         .put_all(Value::Array(workflow.service_items));
-    record_workflow(u, HHG_WORKFLOW, started, failed);
+    record_workflow(
+        u,
+        HHG_WORKFLOW,
+        workflow.busy + step_start.elapsed(),
+        failed,
+    );
     Ok(())
 }
 
@@ -239,7 +307,7 @@ pub async fn endpoint_workflow(u: &mut User<MilMoveUser>) -> TaskResult {
         }
     };
     let Some(mto) = mto else {
-        record_workflow(u, ENDPOINT_WORKFLOW, started, Some("ensure_move"));
+        record_workflow(u, ENDPOINT_WORKFLOW, started.elapsed(), Some("ensure_move"));
         return Ok(());
     };
     let body = create_shipment_body(u, text(&mto, "id"))?;
@@ -254,6 +322,6 @@ pub async fn endpoint_workflow(u: &mut User<MilMoveUser>) -> TaskResult {
         }
         None => Some("create_shipment"),
     };
-    record_workflow(u, ENDPOINT_WORKFLOW, started, failed);
+    record_workflow(u, ENDPOINT_WORKFLOW, started.elapsed(), failed);
     Ok(())
 }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use clap::{Parser, ValueEnum};
 use milmove_parser::{
-    rng_from_seed, ApiParser, GhcApiParser, InternalApiParser, PrimeApiParser, SupportApiParser,
+    rng_from_seed, ApiParser, FakeRng, GhcApiParser, InternalApiParser, PrimeApiParser,
+    SupportApiParser,
 };
 use serde_json::Value;
 
@@ -123,25 +124,70 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         s
     });
     let rules = cli.rules.unwrap_or_else(|| rules_for(parser.base_path()));
+    let generator = Generator::new(rules, &parser);
+    for warning in generator.warnings(&op.path, &op.method)? {
+        eprintln!("milmove-fake: warning: {warning}");
+    }
     let mut rng = rng_from_seed(seed);
     let (p, m, o, all) = (&op.path, &op.method, overrides.as_ref(), cli.require_all);
     for _ in 0..cli.count {
-        let body =
-            match rules {
-                Rules::None => parser.fake_request_with_rng(p, m, o, all, &mut rng)?,
-                Rules::Prime => PrimeApiParser::new(parser.clone())
-                    .fake_request_with_rng(p, m, o, all, &mut rng)?,
-                Rules::Support => SupportApiParser::new(parser.clone())
-                    .fake_request_with_rng(p, m, o, all, &mut rng)?,
-                Rules::Ghc => GhcApiParser::new(parser.clone())
-                    .fake_request_with_rng(p, m, o, all, &mut rng)?,
-                Rules::Internal => InternalApiParser::new(parser.clone())
-                    .fake_request_with_rng(p, m, o, all, &mut rng)?,
-            };
+        let body = generator.fake(p, m, o, all, &mut rng)?;
         serde_json::to_writer(&mut out, &body)?;
         out.write_all(b"\n")?;
     }
     Ok(out.flush()?)
+}
+
+/// The parser bodies come from: plain, or one of the MilMove parsers (built once).
+enum Generator {
+    Plain(Arc<ApiParser>),
+    Prime(PrimeApiParser),
+    Support(SupportApiParser),
+    Ghc(GhcApiParser),
+    Internal(InternalApiParser),
+}
+
+impl Generator {
+    fn new(rules: Rules, parser: &Arc<ApiParser>) -> Self {
+        let p = parser.clone();
+        match rules {
+            Rules::None => Generator::Plain(p),
+            Rules::Prime => Generator::Prime(PrimeApiParser::new(p)),
+            Rules::Support => Generator::Support(SupportApiParser::new(p)),
+            Rules::Ghc => Generator::Ghc(GhcApiParser::new(p)),
+            Rules::Internal => Generator::Internal(InternalApiParser::new(p)),
+        }
+    }
+
+    /// Problems met while compiling the operation's generator (e.g. broken enum values).
+    fn warnings(&self, path: &str, method: &str) -> anyhow::Result<Vec<String>> {
+        let gen = match self {
+            Generator::Plain(p) => p.request_generator(path, method)?,
+            Generator::Prime(p) => p.request_generator(path, method)?,
+            Generator::Support(p) => p.request_generator(path, method)?,
+            Generator::Ghc(p) => p.request_generator(path, method)?,
+            Generator::Internal(p) => p.request_generator(path, method)?,
+        };
+        Ok(gen.warnings().to_vec())
+    }
+
+    fn fake(
+        &self,
+        path: &str,
+        method: &str,
+        overrides: Option<&Value>,
+        require_all: bool,
+        rng: &mut FakeRng,
+    ) -> anyhow::Result<Value> {
+        let (p, m, o, all) = (path, method, overrides, require_all);
+        Ok(match self {
+            Generator::Plain(x) => x.fake_request_with_rng(p, m, o, all, rng)?,
+            Generator::Prime(x) => x.fake_request_with_rng(p, m, o, all, rng)?,
+            Generator::Support(x) => x.fake_request_with_rng(p, m, o, all, rng)?,
+            Generator::Ghc(x) => x.fake_request_with_rng(p, m, o, all, rng)?,
+            Generator::Internal(x) => x.fake_request_with_rng(p, m, o, all, rng)?,
+        })
+    }
 }
 
 fn rules_for(base_path: &str) -> Rules {

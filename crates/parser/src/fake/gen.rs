@@ -23,6 +23,8 @@ pub(crate) enum Gen {
     Array(Box<ArrayGen>),
     Object(Box<ObjGen>),
     Choice(Box<[Gen]>),
+    /// Every part generated and the objects merged (an unmerged `allOf`).
+    All(Box<[Gen]>),
     Discriminated(Box<DiscGen>),
     Nullable(Box<Gen>),
     /// A recursive definition, by index in [`BodyGen::defs`](super::BodyGen).
@@ -121,9 +123,20 @@ impl Compiler<'_> {
             }
         }
         if let Some(Value::Array(parts)) = obj.get("allOf") {
-            if let Some(first) = parts.first() {
-                return self.compile(first, name);
+            // What is left of an `allOf` after resolving: parts that could not be merged
+            // (references to recursive definitions). Generate each, plus the merged rest.
+            let mut rest = obj.clone();
+            rest.shift_remove("allOf");
+            let mut gens = Vec::with_capacity(parts.len() + 1);
+            if SHAPE_KEYS.iter().any(|k| rest.contains_key(*k)) {
+                gens.push(self.compile_inner(&rest, name));
             }
+            gens.extend(parts.iter().map(|p| self.compile(p, name)));
+            return match gens.len() {
+                0 => Gen::Any,
+                1 => gens.pop().unwrap_or(Gen::Any),
+                _ => Gen::All(gens.into()),
+            };
         }
         let ty = type_list(obj)
             .into_iter()
@@ -295,6 +308,17 @@ impl Compiler<'_> {
         }))
     }
 }
+
+/// Keys that give a schema a shape of its own (beside an unmerged `allOf`).
+const SHAPE_KEYS: [&str; 7] = [
+    "type",
+    "properties",
+    "required",
+    "items",
+    "additionalProperties",
+    "enum",
+    "const",
+];
 
 fn type_list(obj: &Map<String, Value>) -> Vec<&str> {
     match obj.get("type") {

@@ -34,7 +34,8 @@ impl Run<'_> {
                 | Gen::Discriminated(_)
                 | Gen::Ref(_)
                 | Gen::Nullable(_)
-                | Gen::Choice(_),
+                | Gen::Choice(_)
+                | Gen::All(_),
                 _,
             ) => {}
             (Gen::Array(_), Some(Value::Array(_))) => {}
@@ -61,6 +62,18 @@ impl Run<'_> {
             Gen::Choice(alts) => {
                 let i = self.rng.random_range(0..alts.len());
                 self.value(&alts[i], ov)
+            }
+            Gen::All(parts) => {
+                // Later parts (the referenced definitions) win over the merged rest.
+                let mut acc = Value::Null;
+                for part in parts.iter() {
+                    match (&mut acc, self.value(part, ov)) {
+                        (Value::Object(a), Value::Object(m)) => a.extend(m),
+                        (Value::Null, v) => acc = v,
+                        _ => {}
+                    }
+                }
+                acc
             }
             Gen::Discriminated(d) => self.discriminated(d, ov),
             Gen::Nullable(inner) => {

@@ -12,13 +12,10 @@ use super::FakeRng;
 /// How a string is made.
 pub(crate) enum StrKind {
     Uuid,
-    /// A date; `past` picks dates before the anchor (birth dates, actual dates).
-    Date {
-        past: bool,
-    },
-    DateTime {
-        past: bool,
-    },
+    /// A date, placed around the anchor by [`When`].
+    Date(When),
+    /// A date-time, placed around the anchor by [`When`].
+    DateTime(When),
     Flavour(Flavour),
     Regex(Box<rand_regex::Regex>),
     Words,
@@ -50,9 +47,7 @@ impl StrGen {
         let format = schema.get("format").and_then(Value::as_str);
         let pattern = schema.get("pattern").and_then(Value::as_str);
         let checker = pattern.and_then(|p| regex::Regex::new(p).ok());
-        let lower = name.to_ascii_lowercase();
-        let past =
-            lower.contains("birth") || lower.starts_with("actual") || lower.contains("issue");
+        let when = When::for_field(name);
         let mk = |kind| StrGen {
             kind,
             min,
@@ -62,8 +57,8 @@ impl StrGen {
         let fits = |g: &StrGen| sample_fits(g, checker.as_ref());
         let by_format = match format {
             Some("uuid") => Some(StrKind::Uuid),
-            Some("date") => Some(StrKind::Date { past }),
-            Some("date-time" | "timestamp") => Some(StrKind::DateTime { past }),
+            Some("date") => Some(StrKind::Date(when)),
+            Some("date-time" | "timestamp") => Some(StrKind::DateTime(when)),
             Some("uri" | "url") => Some(StrKind::Uri),
             Some("mime-type") => Some(StrKind::MimeType),
             Some("byte") => Some(StrKind::Base64),
@@ -93,9 +88,9 @@ impl StrGen {
     pub(crate) fn write(&self, rng: &mut FakeRng, out: &mut String) {
         match &self.kind {
             StrKind::Uuid => write_uuid(rng, out),
-            StrKind::Date { past } => write_date(self.day(rng, *past), out),
-            StrKind::DateTime { past } => {
-                write_date(self.day(rng, *past), out);
+            StrKind::Date(when) => write_date(self.day(rng, *when), out),
+            StrKind::DateTime(when) => {
+                write_date(self.day(rng, *when), out);
                 let secs: u32 = rng.random_range(0..86_400);
                 let _ = write!(
                     out,
@@ -148,11 +143,35 @@ impl StrGen {
         }
     }
 
-    fn day(&self, rng: &mut FakeRng, past: bool) -> i32 {
-        if past {
-            self.anchor - rng.random_range(365 * 20..365 * 45)
+    fn day(&self, rng: &mut FakeRng, when: When) -> i32 {
+        match when {
+            When::Future => self.anchor + rng.random_range(1..90),
+            When::Recent => self.anchor - rng.random_range(1..90),
+            When::Birth => self.anchor - rng.random_range(365 * 20..365 * 45),
+        }
+    }
+}
+
+/// Where a date falls relative to the anchor ("today"), chosen by field name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum When {
+    /// 1–89 days ahead: requested/scheduled dates, report-by dates, most others.
+    Future,
+    /// 1–89 days back: `actual*`, `issue*`, `*At` audit stamps.
+    Recent,
+    /// 20–45 years back: birth dates.
+    Birth,
+}
+
+impl When {
+    fn for_field(name: &str) -> When {
+        let lower = name.to_ascii_lowercase();
+        if lower.contains("birth") {
+            When::Birth
+        } else if lower.starts_with("actual") || lower.contains("issue") {
+            When::Recent
         } else {
-            self.anchor + rng.random_range(1..90)
+            When::Future
         }
     }
 }
@@ -281,6 +300,14 @@ mod tests {
             chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").is_ok(),
             "{date}"
         );
+        let issued = sample(json!({"format": "date"}), "issueDate");
+        let born = sample(json!({"format": "date"}), "birthDate");
+        // Anchor 739_000 days from the CE is 2024-04-24.
+        assert!(
+            issued.as_str() < "2024-04-24" && issued.as_str() > "2024-01-01",
+            "{issued}"
+        );
+        assert!(born.as_str() < "2005-01-01", "{born}");
         let dt = sample(json!({"format": "date-time"}), "at");
         assert!(chrono::DateTime::parse_from_rfc3339(&dt).is_ok(), "{dt}");
     }

@@ -20,12 +20,21 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if t.is_empty() {
         return Err("empty duration".to_string());
     }
-    if let Ok(secs) = t.parse::<f64>() {
-        if secs >= 0.0 && secs.is_finite() {
-            return Ok(Duration::from_secs_f64(secs));
+    let d = if let Ok(secs) = t.parse::<f64>() {
+        if !(secs >= 0.0 && secs.is_finite()) {
+            return Err(format!("invalid duration `{t}`: must be >= 0"));
         }
-        return Err(format!("invalid duration `{t}`: must be >= 0"));
+        Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
+    } else {
+        humantime::parse_duration(t)
+            .map_err(|e| format!("invalid duration `{t}` ({e}); use e.g. 90s, 5m, 1h30m"))?
+    };
+    if d > MAX_DURATION {
+        return Err(format!("invalid duration `{t}`: longer than 100 years"));
     }
-    humantime::parse_duration(t)
-        .map_err(|e| format!("invalid duration `{t}` ({e}); use e.g. 90s, 5m, 1h30m"))
+    Ok(d)
 }
+
+/// The longest duration [`parse_duration`] accepts (100 years), so that adding it to a clock
+/// reading can never overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 3600);

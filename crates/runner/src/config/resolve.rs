@@ -155,9 +155,14 @@ impl Settings {
                 .map_err(|e| RunnerError::Config(format!("--threshold `{t}`: {e}")))?;
         }
         let print_interval = a.print_interval.or(file.print_interval).unwrap_or(2.0);
-        if !(print_interval > 0.0 && print_interval.is_finite()) {
-            return Err(RunnerError::Config("--print-interval must be > 0".into()));
-        }
+        let print_interval = Duration::try_from_secs_f64(print_interval)
+            .ok()
+            .filter(|d| !d.is_zero() && *d <= super::MAX_DURATION)
+            .ok_or_else(|| {
+                RunnerError::Config(format!(
+                    "--print-interval must be > 0 and at most 100 years, got {print_interval}"
+                ))
+            })?;
         let output = OutputOptions {
             headless: a.headless || file.headless.unwrap_or(false),
             csv: a.csv.or(file.csv),
@@ -174,7 +179,7 @@ impl Settings {
                 .or(file.loglevel)
                 .unwrap_or_else(|| "info".into()),
             logfile: a.logfile.or(file.logfile),
-            print_interval: Duration::from_secs_f64(print_interval),
+            print_interval,
         };
         Ok(Self {
             run,

@@ -130,7 +130,10 @@ impl ControlLoop {
                 );
             }
         }
-        let deadline = self.config.run_time.map(|t| self.started + t);
+        let deadline = self
+            .config
+            .run_time
+            .and_then(|t| self.started.checked_add(t));
         let mut hard = false;
         let reason = loop {
             if let Some(shape) = self.shape.as_mut() {
@@ -310,7 +313,10 @@ impl ControlLoop {
         for r in &all {
             r.signal.stop();
         }
-        let grace_end = Instant::now() + self.config.stop_timeout;
+        let now = Instant::now();
+        let grace_end = now
+            .checked_add(self.config.stop_timeout)
+            .unwrap_or(now + crate::config::MAX_DURATION);
         // Users that are only waiting leave at once; give them this long even with a zero
         // stop timeout, so that only tasks really in flight are cut.
         let idle_end = grace_end + Duration::from_millis(250);

@@ -61,7 +61,8 @@ impl Dispatcher {
             let min = weighted.iter().map(|w| w.1).min().unwrap_or(1).max(1);
             let normalized: Vec<u64> = weighted
                 .iter()
-                .map(|w| ((2.0 * w.1 as f64 / min as f64).round() as u64).max(1))
+                // Python's `round` (Locust) rounds halves to even.
+                .map(|w| ((2.0 * w.1 as f64 / min as f64).round_ties_even() as u64).max(1))
                 .collect();
             let length: u64 = normalized.iter().sum();
             let mut rr = SmoothRoundRobin::new(normalized);

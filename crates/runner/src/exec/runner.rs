@@ -297,11 +297,7 @@ fn prepare(
             weight: class.weight,
             fixed_count: class.fixed_count,
             factory,
-            http: Arc::new(ClassHttp {
-                client,
-                host,
-                sink: sink.clone(),
-            }),
+            http: Arc::new(ClassHttp::new(client, host, sink.clone())),
         });
     }
     if out.is_empty() {

@@ -41,8 +41,8 @@ impl ArrivalSchedule {
     pub(crate) fn new(start: Instant, per_second: f64, run_time: Option<Duration>) -> Self {
         Self {
             start,
-            period: Duration::from_secs_f64(1.0 / per_second),
-            end: run_time.map(|t| start + t),
+            period: Duration::try_from_secs_f64(1.0 / per_second).unwrap_or(Duration::MAX),
+            end: run_time.and_then(|t| start.checked_add(t)),
             next: AtomicU64::new(0),
             started: AtomicU64::new(0),
         }
@@ -53,7 +53,10 @@ impl ArrivalSchedule {
     pub(crate) fn claim(&self) -> Option<Instant> {
         let k = self.next.fetch_add(1, Ordering::Relaxed);
         let offset = self.period.as_secs_f64() * k as f64;
-        let due = self.start + Duration::from_secs_f64(offset);
+        // An offset beyond what a clock can hold is never due.
+        let due = Duration::try_from_secs_f64(offset)
+            .ok()
+            .and_then(|o| self.start.checked_add(o))?;
         match self.end {
             Some(end) if due >= end => None,
             _ => Some(due),
@@ -264,7 +267,13 @@ async fn sleep_or_stop(signal: &UserSignal, d: Duration) -> bool {
         tokio::task::coop::consume_budget().await;
         return !signal.is_stopping();
     }
-    sleep_until_or_stop(signal, Instant::now() + d).await
+    match Instant::now().checked_add(d) {
+        Some(deadline) => sleep_until_or_stop(signal, deadline).await,
+        None => {
+            signal.stopped().await;
+            false
+        }
+    }
 }
 
 async fn sleep_until_or_stop(signal: &UserSignal, deadline: Instant) -> bool {

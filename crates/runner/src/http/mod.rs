@@ -26,7 +26,49 @@ pub(crate) struct ClassHttp {
     pub(crate) client: reqwest::Client,
     /// Base URL without trailing slash (may be empty: then paths must be absolute URLs).
     pub(crate) host: String,
+    /// `host` parsed once (`None` when empty or not a URL that can have paths), so a
+    /// request's URL is the base with its path replaced instead of a full re-parse.
+    pub(crate) base: Option<url::Url>,
     pub(crate) sink: Arc<Sink>,
+}
+
+impl ClassHttp {
+    pub(crate) fn new(client: reqwest::Client, host: String, sink: Arc<Sink>) -> Self {
+        let base = url::Url::parse(&host)
+            .ok()
+            .filter(|u| !u.cannot_be_a_base() && u.fragment().is_none() && u.query().is_none());
+        Self {
+            client,
+            host,
+            base,
+            sink,
+        }
+    }
+}
+
+/// The URL of `path` (`/a/b?q=1`) on `base` (`http://h:1/prefix`): the same URL that parsing
+/// `base + path` gives, without re-parsing (and re-validating) the scheme and host.
+pub(crate) fn join_path(base: &url::Url, path: &str) -> url::Url {
+    let (rest, fragment) = match path.split_once('#') {
+        Some((r, f)) => (r, Some(f)),
+        None => (path, None),
+    };
+    let (p, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    let prefix = base.path().trim_end_matches('/');
+    let mut full = String::with_capacity(prefix.len() + p.len() + 1);
+    full.push_str(prefix);
+    if !p.starts_with('/') && !path.is_empty() {
+        full.push('/');
+    }
+    full.push_str(p);
+    let mut url = base.clone();
+    url.set_path(&full);
+    url.set_query(query);
+    url.set_fragment(fragment);
+    url
 }
 
 /// Connection settings shared by all users of a class (built into its one `reqwest::Client`).
@@ -202,5 +244,54 @@ impl HttpClient {
         self.shared
             .sink
             .record(method, name, us, corrected, content_length, error);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_path;
+
+    /// What `Request::new` built before: the host string plus the path, fully parsed.
+    fn parsed(host: &str, path: &str) -> url::Url {
+        let sep = if !path.starts_with('/') && !path.is_empty() {
+            "/"
+        } else {
+            ""
+        };
+        url::Url::parse(&format!("{host}{sep}{path}")).unwrap()
+    }
+
+    #[test]
+    fn joined_urls_equal_fully_parsed_ones() {
+        let hosts = [
+            "http://127.0.0.1:8080",
+            "https://prime.example.mil",
+            "http://[::1]:9000/api/v1",
+            "http://user:pw@example.com/prefix",
+        ];
+        let paths = [
+            "",
+            "/",
+            "/item/17",
+            "item/17",
+            "/moves?locator=ABC123&limit=5",
+            "?page=2",
+            "/a b/%41/é",
+            "/q?x=a b&y=é",
+            "/x#frag",
+            "/x?y=1#frag",
+            "/a/./b/../c",
+            "//double",
+        ];
+        for host in hosts {
+            let base = url::Url::parse(host).unwrap();
+            for path in paths {
+                assert_eq!(
+                    join_path(&base, path).as_str(),
+                    parsed(host, path).as_str(),
+                    "{host} + {path}"
+                );
+            }
+        }
     }
 }

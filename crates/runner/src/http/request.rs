@@ -29,6 +29,9 @@ impl<'a> Request<'a> {
     pub(crate) fn new(http: &'a mut HttpClient, method: Method, path: &str) -> Self {
         let builder = if path.starts_with("http://") || path.starts_with("https://") {
             http.shared.client.request(method.clone(), path)
+        } else if let Some(base) = &http.shared.base {
+            let url = super::join_path(base, path);
+            http.shared.client.request(method.clone(), url)
         } else {
             let host = &http.shared.host;
             let mut url = String::with_capacity(host.len() + path.len() + 1);

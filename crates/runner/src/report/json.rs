@@ -3,7 +3,8 @@
 //! Shape (all latencies in µs; `corrected_latency_us` is `null` unless arrival-rate mode gave
 //! corrected times):
 //! ```text
-//! { "run": { "start_time", "end_time", "duration_s", "stats_start_time", "users", "host", "end_reason" },
+//! { "run": { "start_time", "end_time", "duration_s", "stats_start_time", "users", "host", "end_reason",
+//!            "cut_requests", "cut_users" },
 //!   "total": ENDPOINT, "endpoints": [ENDPOINT…],
 //!   "failures": [{ "method", "name", "error", "occurrences" }],
 //!   "exceptions": [{ "count", "message", "traceback", "nodes" }],
@@ -36,8 +37,13 @@ pub struct RunMetadata {
     pub host: String,
     /// Users requested (`-u`).
     pub users: u64,
-    /// How the run ended, e.g. `run time reached`, `interrupted`, `shape finished`.
+    /// How the run ended, e.g. `run time reached`, `stopped`, `shape finished`.
     pub end_reason: String,
+    /// Requests cut in flight at the end (sent, but no response was waited for; not in the
+    /// statistics).
+    pub cut_requests: u64,
+    /// Users still inside a task when the stop timeout expired (or at an immediate stop).
+    pub cut_users: u64,
 }
 
 fn time_text(t: SystemTime) -> String {
@@ -118,6 +124,8 @@ pub fn summary(snap: &StatsSnapshot, meta: &RunMetadata, thresholds: &[Threshold
             "users": meta.users,
             "host": meta.host,
             "end_reason": meta.end_reason,
+            "cut_requests": meta.cut_requests,
+            "cut_users": meta.cut_users,
         },
         "total": endpoint(&snap.total),
         "endpoints": snap.entries.iter().map(endpoint).collect::<Vec<_>>(),

@@ -9,18 +9,21 @@ use milmove_sim::{SeedSize, SimConfig, SimHandle, SimServer};
 use reqwest::cookie::CookieStore;
 use serde_json::Value;
 
-/// The real specs' directory, or `None` (with a loud skip notice) when it is not set. In CI
-/// (`CI` set) a missing directory fails the test instead of skipping it.
-pub fn spec_dir() -> Option<std::ffi::OsString> {
-    let dir = std::env::var_os("MILMOVE_SWAGGER_DIR");
-    if dir.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "MILMOVE_SWAGGER_DIR must be set in CI: these tests need the real specs"
-        );
-        eprintln!("SKIPPED: MILMOVE_SWAGGER_DIR not set");
+/// The real specs' directory (`MILMOVE_SWAGGER_DIR` or found beside the checkout), or `None`
+/// (with a loud skip notice) when there is none. In CI (`CI` set) a missing directory fails the
+/// test instead of skipping it.
+pub fn spec_dir() -> Option<std::path::PathBuf> {
+    match milmove_parser::find_spec_dir(None) {
+        Ok(dir) => Some(dir),
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "these tests need the real specs in CI: {e}"
+            );
+            eprintln!("SKIPPED: {e}");
+            None
+        }
     }
-    dir
 }
 
 /// Starts a stand-in on free ports, or returns `None` when the real specs are not available
@@ -28,7 +31,7 @@ pub fn spec_dir() -> Option<std::ffi::OsString> {
 pub async fn start() -> Option<SimHandle> {
     let dir = spec_dir()?;
     let config = SimConfig {
-        spec_dir: Some(dir.into()),
+        spec_dir: Some(dir),
         seed: SeedSize {
             prime_moves: 4,
             office_moves: 3,

@@ -37,17 +37,28 @@ pub type SimStart = Box<
 
 /// Parses the process arguments for `kind` and runs; the binaries' `main`.
 pub fn main(kind: AppKind, start_sim: SimStart) -> ExitCode {
+    let args = match parse_args(kind, std::env::args_os()) {
+        Ok(args) => args,
+        Err(e) => e.exit(),
+    };
+    run(kind, args, start_sim)
+}
+
+/// Parses a command line (program name first) as the binary of `kind` does, environment
+/// variables included. Tests use it to learn which classes a command line selects
+/// ([`select`]) without running anything.
+pub fn parse_args<I, T>(kind: AppKind, argv: I) -> Result<AppArgs, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     let command = AppArgs::augment_args(
         Command::new(kind.bin_name())
             .version(env!("CARGO_PKG_VERSION"))
             .about(about(kind)),
     );
-    let matches = command.get_matches();
-    let args = match AppArgs::from_arg_matches(&matches) {
-        Ok(args) => args,
-        Err(e) => e.exit(),
-    };
-    run(kind, args, start_sim)
+    let matches = command.try_get_matches_from(argv)?;
+    AppArgs::from_arg_matches(&matches)
 }
 
 fn about(kind: AppKind) -> &'static str {

@@ -10,6 +10,7 @@ use crate::context::MilMoveUser;
 use crate::fake::fake_body;
 use crate::office::common::{duty_location_ids, remember_queue_moves};
 use crate::prime::service_items::keep_fields;
+use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 
 /// `GET /ghc/v1/queues/counseling`.
@@ -61,7 +62,8 @@ pub async fn counseling_update_order(u: &mut User<MilMoveUser>) -> TaskResult {
     let call = Call::patch(path, COUNSELING_UPDATE_ORDER)
         .if_match(etag(&order))
         .json(body);
-    call.send_update(u, claim).await;
+    let refetch = Refetch::ghc(Kind::Order, &order);
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }
 
@@ -88,7 +90,8 @@ pub async fn counseling_update_allowance(u: &mut User<MilMoveUser>) -> TaskResul
     let call = Call::patch(path, COUNSELING_UPDATE_ALLOWANCE)
         .if_match(etag(&order))
         .json(body);
-    call.send_update(u, claim).await;
+    let refetch = Refetch::ghc(Kind::Order, &order);
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }
 
@@ -128,6 +131,7 @@ pub async fn update_customer(u: &mut User<MilMoveUser>) -> TaskResult {
     let call = Call::patch(path, UPDATE_CUSTOMER)
         .if_match(etag(&customer))
         .json(body);
-    call.send_update(u, claim).await;
+    let refetch = Refetch::ghc(Kind::Customer, &customer);
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }

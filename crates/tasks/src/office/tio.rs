@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use crate::call::{text, Call};
 use crate::context::MilMoveUser;
+use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 
 /// `GET /ghc/v1/queues/payment-requests`.
@@ -98,6 +99,8 @@ pub async fn review_payment_request(u: &mut User<MilMoveUser>) -> TaskResult {
     let call = Call::patch(path, PAYMENT_REQUEST_STATUS)
         .if_match(etag(&fresh))
         .json(json!({ "status": "REVIEWED", "eTag": etag(&fresh) }));
-    call.send_update(u, claim).await;
+    let refetch =
+        Refetch::ghc(Kind::PaymentRequest, &fresh).needs_update(|p| text(p, "status") == "PENDING");
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }

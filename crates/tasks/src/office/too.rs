@@ -9,6 +9,7 @@ use crate::context::MilMoveUser;
 use crate::fake::fake_body;
 use crate::office::common::{duty_location_ids, remember_queue_moves};
 use crate::prime::service_items::keep_fields;
+use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 
 /// `GET /ghc/v1/queues/moves`.
@@ -64,7 +65,8 @@ pub async fn update_order(u: &mut User<MilMoveUser>) -> TaskResult {
     let call = Call::patch(path, UPDATE_ORDER)
         .if_match(etag(&order))
         .json(body);
-    call.send_update(u, claim).await;
+    let refetch = Refetch::ghc(Kind::Order, &order);
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }
 
@@ -91,7 +93,8 @@ pub async fn update_allowance(u: &mut User<MilMoveUser>) -> TaskResult {
     let call = Call::patch(path, UPDATE_ALLOWANCE)
         .if_match(etag(&order))
         .json(body);
-    call.send_update(u, claim).await;
+    let refetch = Refetch::ghc(Kind::Order, &order);
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }
 
@@ -122,7 +125,8 @@ pub async fn approve_move(u: &mut User<MilMoveUser>) -> TaskResult {
     let call = Call::patch(path, APPROVE_MOVE)
         .if_match(etag(&mv))
         .json(body);
-    if call.send_update(u, claim).await.is_none() {
+    let refetch = Refetch::ghc(Kind::Move, &mv).needs_update(|m| text(m, "status") == "SUBMITTED");
+    if call.send_update(u, claim, Some(refetch)).await.is_none() {
         return Ok(());
     }
     // Next in the TOO's flow: the move's shipments, to approve them.
@@ -158,6 +162,8 @@ pub async fn approve_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
     let shipment = claim.object().clone();
     let path = format!("/ghc/v1/shipments/{}/approve", claim.id());
     let call = Call::post(path, APPROVE_SHIPMENT).if_match(etag(&shipment));
-    call.send_update(u, claim).await;
+    let refetch =
+        Refetch::ghc(Kind::Shipment, &shipment).needs_update(|s| text(s, "status") == "SUBMITTED");
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }

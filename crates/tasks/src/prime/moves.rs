@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::call::{text, Call};
 use crate::context::MilMoveUser;
+use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 
 /// `GET /prime/v1/moves`.
@@ -58,7 +59,8 @@ pub async fn update_post_counseling_info(u: &mut User<MilMoveUser>) -> TaskResul
         claim.id()
     );
     let call = Call::patch(path, POST_COUNSELING_INFO).if_match(etag(claim.object()));
-    call.send_update(u, claim).await;
+    let refetch = Refetch::prime(Kind::Move, claim.object());
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use crate::apis::Api;
 use crate::call::{text, Call};
 use crate::context::MilMoveUser;
 use crate::fake::fake_body;
+use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 
 /// `POST /prime/v1/mto-service-items`.
@@ -128,7 +129,8 @@ pub async fn update_mto_service_item(u: &mut User<MilMoveUser>) -> TaskResult {
     let call = Call::patch(path, UPDATE_SERVICE_ITEM)
         .if_match(etag(&item))
         .json(body);
-    call.send_update(u, claim).await;
+    let refetch = Refetch::prime(Kind::ServiceItem, &item).needs_update(sit);
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use crate::apis::Api;
 use crate::call::{text, Call};
 use crate::context::MilMoveUser;
 use crate::fake::fake_body;
+use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 
 /// `POST /prime/v3/mto-shipments`.
@@ -138,7 +139,9 @@ pub async fn update_mto_shipment(u: &mut User<MilMoveUser>) -> TaskResult {
     let call = Call::patch(path, UPDATE_SHIPMENT)
         .if_match(etag(claim.object()))
         .json(body);
-    call.send_update(u, claim).await;
+    let refetch = Refetch::prime(Kind::Shipment, claim.object())
+        .needs_update(|s| text(s, "status") == "APPROVED");
+    call.send_update(u, claim, Some(refetch)).await;
     Ok(())
 }
 

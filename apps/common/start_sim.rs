@@ -1,0 +1,32 @@
+//! The stand-in launcher shared by the three binaries (each includes this file with
+//! `#[path]`): `milmove-tasks` may not depend on `milmove-sim`, so the binaries, which depend
+//! on both, connect them here.
+
+use std::any::Any;
+use std::path::PathBuf;
+
+use milmove_hosts::SimHosts;
+use milmove_sim::{SimConfig, SimServer};
+use milmove_tasks::app::SimTarget;
+
+/// Starts the stand-in on free loopback ports; the returned handle keeps it running.
+pub async fn start_sim(spec_dir: PathBuf) -> Result<(SimTarget, Box<dyn Any + Send>), String> {
+    let config = SimConfig {
+        spec_dir: Some(spec_dir),
+        ..SimConfig::default()
+    };
+    let handle = SimServer::start(config)
+        .await
+        .map_err(|e| format!("cannot start the stand-in: {e}"))?;
+    let target = SimTarget {
+        hosts: SimHosts {
+            mtls_url: handle.mtls_url.clone(),
+            office_url: handle.office_url.clone(),
+            customer_url: handle.customer_url.clone(),
+        },
+        ca_pem: handle.ca_pem.clone(),
+        client_cert_pem: handle.client_cert_pem.clone(),
+        client_key_pem: handle.client_key_pem.clone(),
+    };
+    Ok((target, Box::new(handle)))
+}
