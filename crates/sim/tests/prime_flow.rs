@@ -94,6 +94,13 @@ async fn hhg_workflow_with_etags_and_transitions() {
     // Retired v1 endpoint → 410; invalid body → 422 with invalidFields.
     let (status, _) = send(c.post(prime("/mto-shipments")).json(&shipment_body)).await;
     assert_eq!(status, 410);
+    let (status, _) = send(
+        c.patch(prime(&format!("/mto-shipments/{shipment_id}")))
+            .header("If-Match", shipment["eTag"].as_str().unwrap())
+            .json(&json!({"primeActualWeight": 1})),
+    )
+    .await;
+    assert_eq!(status, 410, "v1 updateMTOShipment is retired");
     let (status, err) = send(
         c.post(v3("/mto-shipments"))
             .json(&json!({"moveTaskOrderID": move_id, "shipmentType": "SPACESHIP"})),

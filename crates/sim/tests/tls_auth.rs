@@ -20,6 +20,24 @@ async fn no_client_certificate_is_refused_at_handshake() {
 }
 
 #[tokio::test]
+async fn certificate_from_another_ca_is_refused_at_handshake_even_if_its_digest_is_allowed() {
+    let Some(sim) = common::start().await else {
+        return;
+    };
+    let other_ca = milmove_sim::tls::SimCa::generate().unwrap();
+    let outsider = other_ca.issue_client("outsider").unwrap();
+    // Allowing the digest does not help: the chain must lead to the stand-in's CA.
+    sim.state().allowed.allow(&outsider.sha256);
+    let err = tls_client(&sim, Some(&outsider))
+        .get(format!("{}/prime/v1/moves", sim.mtls_url))
+        .send()
+        .await
+        .expect_err("handshake must fail for a certificate of another CA");
+    assert!(err.is_connect() || err.is_request(), "{err:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn unknown_certificate_gets_401_and_allowed_one_gets_through() {
     let Some(sim) = common::start().await else {
         return;

@@ -162,8 +162,9 @@ pub fn complete(value: &mut Value, schema: &Value, root: &Value, op: &Operation,
                 }
             }
             if let Some(props) = props {
-                for (name, prop) in props {
-                    if let Some(v) = map.get_mut(name) {
+                // Walk the fields the value has (usually far fewer than the schema declares).
+                for (name, v) in map.iter_mut() {
+                    if let Some(prop) = props.get(name) {
                         complete(v, prop, root, op, depth + 1);
                     }
                 }

@@ -1,5 +1,6 @@
 //! Prime API (v1, v2, v3) handlers for the operations the load tests use.
 
+use axum::response::IntoResponse;
 use http::StatusCode;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -16,8 +17,9 @@ pub fn handle(sim: &SimState, call: &Call<'_>, op_id: &str) -> Option<Outcome> {
     Some(match op_id {
         "listMoves" => list_moves(sim, call),
         "getMoveTaskOrder" => get_move(sim, call),
-        "createMTOShipment" if !v1 => create_shipment(sim, call),
-        "updateMTOShipment" if !v1 => update_shipment(sim, call),
+        "createMTOShipment" | "updateMTOShipment" if v1 => retired(call, op_id),
+        "createMTOShipment" => create_shipment(sim, call),
+        "updateMTOShipment" => update_shipment(sim, call),
         "updateMTOShipmentAddress" => update_address(sim, call),
         "createMTOAgent" => create_agent(sim, call),
         "updateMTOAgent" => update_agent(sim, call),
@@ -28,6 +30,27 @@ pub fn handle(sim: &SimState, call: &Call<'_>, op_id: &str) -> Option<Outcome> {
         "createUpload" => create_upload(sim, call),
         _ => return None,
     })
+}
+
+/// How MilMove answers a retired Prime v1 operation: `410 Gone` where its spec declares it
+/// (current specs), else `501 Not Implemented` (older specs, where the v1 handler was removed).
+pub fn retired_status(declared: &[String]) -> StatusCode {
+    if declared.iter().any(|s| s == "410") {
+        StatusCode::GONE
+    } else {
+        StatusCode::NOT_IMPLEMENTED
+    }
+}
+
+/// Prime v1 `createMTOShipment` / `updateMTOShipment`: retired in favour of `/prime/v3`.
+fn retired(call: &Call<'_>, op_id: &str) -> Outcome {
+    match retired_status(&call.op.responses) {
+        StatusCode::GONE => Ok(StatusCode::GONE.into_response()),
+        status => Err(ApiError::new(
+            status,
+            format!("{op_id} is retired on /prime/v1: use /prime/v3"),
+        )),
+    }
 }
 
 fn list_moves(sim: &SimState, call: &Call<'_>) -> Outcome {
@@ -284,4 +307,23 @@ fn create_upload(sim: &SimState, call: &Call<'_>) -> Outcome {
                "createdAt": crate::state::model::rfc3339(&upload.created_at),
                "updatedAt": crate::state::model::rfc3339(&upload.created_at)}),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retired_v1_shipment_endpoints_answer_410_or_501() {
+        let declared = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(retired_status(&declared(&["410"])), StatusCode::GONE);
+        assert_eq!(
+            retired_status(&declared(&["200", "422", "501"])),
+            StatusCode::NOT_IMPLEMENTED
+        );
+        assert_eq!(retired_status(&[]), StatusCode::NOT_IMPLEMENTED);
+        // The 501 body is the Prime `Error` shape.
+        let body = ApiError::new(StatusCode::NOT_IMPLEMENTED, "x").body(Api::PrimeV1);
+        assert!(body["title"].is_string() && body["detail"].is_string());
+    }
 }

@@ -27,6 +27,10 @@ pub fn field_errors(
     prefix: &str,
 ) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Fast path: most requests are valid, and a yes/no check is cheaper than collecting errors.
+    if validator.inner().is_valid(instance) {
+        return out;
+    }
     for error in validator.inner().iter_errors(instance).take(20) {
         let pointer = error.instance_path().to_string();
         let dotted = pointer.trim_start_matches('/').replace('/', ".");
