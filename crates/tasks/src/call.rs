@@ -196,7 +196,7 @@ impl Call {
         if status == 409 {
             return Updated::failed(status, Some(current));
         }
-        let retry = retry.if_match(crate::store::etag(&current));
+        let retry = retry.if_match(refetch.if_match_of(&current));
         let retry_label = retry.label();
         let mut second = retry.send_raw(u).await;
         if !second.ok() {
