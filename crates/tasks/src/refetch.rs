@@ -6,8 +6,9 @@
 //! on an approved move changes the move (and its eTag), the TOO approves shipments the
 //! Support user also approves, the workflow's move is listed and used by Prime users. A real
 //! client of MilMove's optimistic locking does what [`Call::send_refetching`] does with a
-//! [`Refetch`]: fetch the current copy, and send the update again, once, with its eTag if
-//! the object still needs it. See [`Call::send_refetching`] for how each outcome is recorded.
+//! [`Refetch`]: fetch the current copy, and send the update again with its eTag if the object
+//! still needs it (a few times at most, see
+//! [`MAX_STALE_RETRIES`](crate::call::MAX_STALE_RETRIES)). See [`Call::send_refetching`] for how each outcome is recorded.
 //!
 //! [`Call::send_refetching`]: crate::call::Call::send_refetching
 
