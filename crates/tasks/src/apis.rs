@@ -4,7 +4,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use milmove_parser::ApiParser;
+use milmove_parser::{
+    ApiParser, FakeHooks, FakeRng, GhcApiParser, HookedParser, InternalApiParser, ParserError,
+    PrimeApiParser, SupportApiParser,
+};
+use serde_json::Value;
 
 use crate::error::TasksError;
 
@@ -57,10 +61,6 @@ impl Api {
             Api::Internal => "internal.yaml",
         }
     }
-
-    fn index(self) -> usize {
-        self as usize
-    }
 }
 
 impl fmt::Display for Api {
@@ -69,15 +69,22 @@ impl fmt::Display for Api {
     }
 }
 
-/// The parsed specs of every [`Api`], loaded once and shared (`Arc`) by all users.
+/// The parsed specs of every [`Api`], loaded once and shared (`Arc`) by all users. Each is
+/// one of `milmove-parser`'s MilMove parsers, so fake bodies follow MilMove's rules (the
+/// parser's hooks: matching city/state/postal code, item smaller than crate, end dates after
+/// start dates, Support's `createMoveTaskOrder` without what it cannot create).
 pub struct Apis {
-    parsers: Vec<ApiParser>,
+    prime: PrimeApiParser,
+    prime_v3: PrimeApiParser,
+    support: SupportApiParser,
+    ghc: GhcApiParser,
+    internal: InternalApiParser,
 }
 
 impl fmt::Debug for Apis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Apis")
-            .field("apis", &self.parsers.len())
+            .field("apis", &Api::ALL.len())
             .finish()
     }
 }
@@ -86,17 +93,20 @@ impl Apis {
     /// Loads every spec from a directory of bundled specs (`prime.yaml`, `prime_v3.yaml`,
     /// `support.yaml`, `ghc.yaml`, `internal.yaml`).
     pub fn from_dir(dir: &Path) -> Result<Arc<Self>, TasksError> {
-        let parsers = Api::ALL
-            .iter()
-            .map(|api| {
-                let path = dir.join(api.spec_file());
-                ApiParser::from_file(&path).map_err(|source| TasksError::Spec {
-                    path: path.clone(),
-                    source,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Arc::new(Apis { parsers }))
+        fn load<H: FakeHooks + Default>(
+            dir: &Path,
+            api: Api,
+        ) -> Result<HookedParser<H>, TasksError> {
+            let path = dir.join(api.spec_file());
+            HookedParser::from_file(&path).map_err(|source| TasksError::Spec { path, source })
+        }
+        Ok(Arc::new(Apis {
+            prime: load(dir, Api::Prime)?,
+            prime_v3: load(dir, Api::PrimeV3)?,
+            support: load(dir, Api::Support)?,
+            ghc: load(dir, Api::Ghc)?,
+            internal: load(dir, Api::Internal)?,
+        }))
     }
 
     /// The spec directory: `dir` if given, else `MILMOVE_SWAGGER_DIR`.
@@ -104,8 +114,49 @@ impl Apis {
         Ok(milmove_parser::find_spec_dir(dir)?)
     }
 
-    /// The parser of one API.
+    /// The parsed spec of one API (operations, schemas, validation).
     pub fn parser(&self, api: Api) -> &ApiParser {
-        &self.parsers[api.index()]
+        match api {
+            Api::Prime => self.prime.parser(),
+            Api::PrimeV3 => self.prime_v3.parser(),
+            Api::Support => self.support.parser(),
+            Api::Ghc => self.ghc.parser(),
+            Api::Internal => self.internal.parser(),
+        }
+    }
+
+    /// A fake request body for `path` (template, without the base path) and `method` of
+    /// `api`, through that API's MilMove hooks, with `overrides` merged in (and left alone by
+    /// the hooks); `require_all` includes every optional field.
+    pub fn fake_request(
+        &self,
+        api: Api,
+        path: &str,
+        method: &str,
+        overrides: Option<&Value>,
+        require_all: bool,
+        rng: &mut FakeRng,
+    ) -> Result<Value, ParserError> {
+        match api {
+            Api::Prime => {
+                self.prime
+                    .fake_request_with_rng(path, method, overrides, require_all, rng)
+            }
+            Api::PrimeV3 => {
+                self.prime_v3
+                    .fake_request_with_rng(path, method, overrides, require_all, rng)
+            }
+            Api::Support => {
+                self.support
+                    .fake_request_with_rng(path, method, overrides, require_all, rng)
+            }
+            Api::Ghc => self
+                .ghc
+                .fake_request_with_rng(path, method, overrides, require_all, rng),
+            Api::Internal => {
+                self.internal
+                    .fake_request_with_rng(path, method, overrides, require_all, rng)
+            }
+        }
     }
 }

@@ -11,6 +11,9 @@ use crate::context::MilMoveUser;
 use crate::refetch::Refetch;
 use crate::store::Claim;
 
+/// How many times [`Call::send_refetching`] refetches and resends an update after a 412.
+pub const MAX_STALE_RETRIES: usize = 3;
+
 /// The header MilMove reads the masked CSRF token from.
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
@@ -150,11 +153,12 @@ impl Call {
     /// 1. fetches the current copy (recorded as `NAME (refetch after 412|409)`, so the number
     ///    of stale copies shows in the table);
     /// 2. if the current copy no longer needs the update (another actor already made it, e.g.
-    ///    approved the shipment), stops: the first answer is recorded as a success, since the
-    ///    server was right and the client recovered, and the current copy is returned;
-    /// 3. after a 412, sends the update once more with the current eTag; the first answer is
-    ///    recorded as a success if that retry succeeds, as a failure otherwise (the retry is
-    ///    recorded too);
+    ///    approved the shipment), stops: the 412/409 is recorded as a success, since the server
+    ///    was right and the client recovered, and the current copy is returned;
+    /// 3. after a 412, sends the update again with the current eTag, up to
+    ///    [`MAX_STALE_RETRIES`] times (a busy object can change again between the refetch and
+    ///    the retry). A 412 followed by a retry is recorded as a success; the last answer
+    ///    decides, so one update that never got through is one failure;
     /// 4. a 409 on an object that still needs the update is a real conflict: a failure.
     ///
     /// Any other answer is recorded as [`Call::send`] does.
@@ -164,55 +168,57 @@ impl Call {
         refetch: Option<Refetch>,
     ) -> Updated {
         let label = self.label();
-        let retry = self.clone();
-        let mut first = self.send_raw(u).await;
-        let status = first.status_code();
-        if first.ok() {
-            return match parse_json(&mut first) {
-                Ok(value) => Updated::Done(value),
-                Err(status) => Updated::failed(status, None),
-            };
-        }
-        log_failure(&label, &first);
-        let refetch = match refetch {
-            Some(refetch) if matches!(status, 409 | 412) => refetch,
-            _ => return Updated::failed(status, None),
-        };
-        let shared = u.state.shared.clone();
-        let answer = refetch.call(status).send(u).await;
-        let Some(current) = answer.as_ref().and_then(|a| refetch.pick(a)) else {
-            first.failure(format!(
-                "HTTP {status}, and the refetch found no current copy"
-            ));
-            return Updated::failed(status, None);
-        };
-        if let Some(answer) = answer {
-            refetch.store(&shared.stores, answer);
-        }
-        if !refetch.still_needed(&current) {
-            first.success();
-            return Updated::NotNeeded(current);
-        }
-        if status == 409 {
-            return Updated::failed(status, Some(current));
-        }
-        let retry = retry.if_match(crate::store::etag(&current));
-        let retry_label = retry.label();
-        let mut second = retry.send_raw(u).await;
-        if !second.ok() {
-            log_failure(&retry_label, &second);
-            first.failure(format!(
-                "HTTP 412 Precondition Failed, and the retry with a fresh eTag failed: HTTP {}",
-                second.status_code()
-            ));
-            return Updated::failed(second.status_code(), Some(current));
-        }
-        match parse_json(&mut second) {
-            Ok(value) => {
-                first.success();
-                Updated::Done(value)
+        let template = self.clone();
+        let mut response = self.send_raw(u).await;
+        let mut current = None;
+        for _ in 0..=MAX_STALE_RETRIES {
+            let status = response.status_code();
+            if response.ok() {
+                return match parse_json(&mut response) {
+                    Ok(value) => Updated::Done(value),
+                    Err(status) => Updated::failed(status, current),
+                };
             }
-            Err(status) => Updated::failed(status, Some(current)),
+            log_failure(&label, &response);
+            let refetch = match &refetch {
+                Some(refetch) if matches!(status, 409 | 412) => refetch,
+                _ => return Updated::failed(status, current),
+            };
+            let shared = u.state.shared.clone();
+            let answer = refetch.call(status).send(u).await;
+            let Some(fresh) = answer.as_ref().and_then(|a| refetch.pick(a)) else {
+                response.failure(format!(
+                    "HTTP {status}, and the refetch found no current copy"
+                ));
+                return Updated::failed(status, None);
+            };
+            if let Some(answer) = answer {
+                refetch.store(&shared.stores, answer);
+            }
+            if !refetch.still_needed(&fresh) {
+                response.success();
+                return Updated::NotNeeded(fresh);
+            }
+            if status == 409 {
+                return Updated::failed(status, Some(fresh));
+            }
+            let retry = template.clone().if_match(refetch.if_match_of(&fresh));
+            current = Some(fresh);
+            // This 412 was handled (refetched, retried): the retry's answer decides.
+            response.success();
+            drop(response);
+            response = retry.send_raw(u).await;
+        }
+        let status = response.status_code();
+        if !response.ok() {
+            response.failure(format!(
+                "HTTP {status}: still failing after {MAX_STALE_RETRIES} refetches and retries"
+            ));
+            return Updated::failed(status, current);
+        }
+        match parse_json(&mut response) {
+            Ok(value) => Updated::Done(value),
+            Err(status) => Updated::failed(status, current),
         }
     }
 

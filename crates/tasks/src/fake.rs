@@ -1,4 +1,4 @@
-//! Fake request bodies from the MilMove specs (crate `milmove-parser`), drawn from each user's
+//! Fake request bodies from the MilMove parsers (crate `milmove-parser`, with its MilMove hooks), drawn from each user's
 //! own random generator; tasks pass only the fields their flow decides as overrides.
 
 use milmove_runner::User;
@@ -22,8 +22,7 @@ pub fn fake_body(
     u.state
         .shared
         .apis
-        .parser(api)
-        .fake_request_with_rng(path, method, overrides, require_all, &mut u.rng)
+        .fake_request(api, path, method, overrides, require_all, &mut u.rng)
         .map_err(|e| TasksError::Fake {
             method: method.to_uppercase(),
             path: format!("{}{path}", api.base_path()),

@@ -11,7 +11,7 @@
 //! - [`store`]: bounded, concurrency-safe data stores shared by the users of a class, with
 //!   claims so two users never update one object at once.
 //! - [`call`] and [`refetch`]: sending requests (`If-Match`, CSRF, grouped names, expected
-//!   failures) and recovering from stale copies (412/409) by refetching and retrying once.
+//!   failures) and recovering from stale copies (412/409) by refetching and retrying.
 //! - [`app`]: the command line and run of the three binaries; [`coverage`]: checking a run's
 //!   JSON summary (every task ran, workflows completed, no unexpected failure).
 //!

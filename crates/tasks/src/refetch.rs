@@ -6,8 +6,9 @@
 //! on an approved move changes the move (and its eTag), the TOO approves shipments the
 //! Support user also approves, the workflow's move is listed and used by Prime users. A real
 //! client of MilMove's optimistic locking does what [`Call::send_refetching`] does with a
-//! [`Refetch`]: fetch the current copy, and send the update again, once, with its eTag if
-//! the object still needs it. See [`Call::send_refetching`] for how each outcome is recorded.
+//! [`Refetch`]: fetch the current copy, and send the update again with its eTag if the object
+//! still needs it (a few times at most, see
+//! [`MAX_STALE_RETRIES`](crate::call::MAX_STALE_RETRIES)). See [`Call::send_refetching`] for how each outcome is recorded.
 //!
 //! [`Call::send_refetching`]: crate::call::Call::send_refetching
 
@@ -25,6 +26,8 @@ use crate::store::{etag, DataStores, Kind};
 type Pick = Box<dyn Fn(&Value) -> Option<Value> + Send + Sync>;
 /// A task's precondition: whether the object still needs the task's update.
 type Needs = Box<dyn Fn(&Value) -> bool + Send + Sync>;
+/// The `If-Match` value for the retry, from the current copy.
+type IfMatch = Box<dyn Fn(&Value) -> String + Send + Sync>;
 
 /// How to fetch the current copy of one object: the `GET` to send, where the object is in
 /// the answer, and whether the current copy still needs the task's update.
@@ -33,6 +36,7 @@ pub struct Refetch {
     name: &'static str,
     pick: Pick,
     needs_update: Needs,
+    if_match: IfMatch,
     remember: Option<fn(&DataStores, Value)>,
 }
 
@@ -54,6 +58,7 @@ impl Refetch {
             name,
             pick: Box::new(|answer| Some(answer.clone())),
             needs_update: Box::new(|_| true),
+            if_match: Box::new(|current| etag(current).to_string()),
             remember: None,
         }
     }
@@ -83,6 +88,16 @@ impl Refetch {
         self
     }
 
+    /// Where the retry's `If-Match` comes from in the current copy, when it is not the
+    /// object's own `eTag` (e.g. an agent's eTag inside its shipment).
+    pub fn if_match_from(
+        mut self,
+        pick: impl Fn(&Value) -> String + Send + Sync + 'static,
+    ) -> Self {
+        self.if_match = Box::new(pick);
+        self
+    }
+
     /// Also hand the whole answer to `remember` (e.g. to refresh every object of a move).
     pub fn remember(mut self, remember: fn(&DataStores, Value)) -> Self {
         self.remember = Some(remember);
@@ -102,7 +117,12 @@ impl Refetch {
 
     /// Whether the current copy still needs the update.
     pub(crate) fn still_needed(&self, current: &Value) -> bool {
-        (self.needs_update)(current) && !etag(current).is_empty()
+        (self.needs_update)(current) && !self.if_match_of(current).is_empty()
+    }
+
+    /// The `If-Match` value for the retry.
+    pub(crate) fn if_match_of(&self, current: &Value) -> String {
+        (self.if_match)(current)
     }
 
     /// Stores what the refetch brought, if asked to.
@@ -160,6 +180,18 @@ impl Refetch {
     }
 }
 
+/// The `eTag` of the element of `object[field]` (an array, or a single object) whose `"id"`
+/// is `id`: e.g. an agent's or an address's eTag inside its shipment.
+pub fn nested_etag(object: &Value, field: &str, id: &str) -> String {
+    let matches = |o: &Value| text(o, "id") == id;
+    let found = match &object[field] {
+        Value::Array(list) => list.iter().find(|o| matches(o)),
+        single if matches(single) => Some(single),
+        _ => None,
+    };
+    found.map(|o| etag(o).to_string()).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +230,25 @@ mod tests {
         assert!(
             !refetch.still_needed(&json!({"status": "SUBMITTED"})),
             "no eTag to send"
+        );
+    }
+
+    #[test]
+    fn nested_objects_give_their_own_etag_for_the_retry() {
+        let shipment = json!({"id": "s1", "moveTaskOrderID": "m1", "eTag": "ship",
+            "agents": [{"id": "a1", "eTag": "agent1"}, {"id": "a2", "eTag": "agent2"}],
+            "pickupAddress": {"id": "p1", "eTag": "addr"}});
+        assert_eq!(nested_etag(&shipment, "agents", "a2"), "agent2");
+        assert_eq!(nested_etag(&shipment, "pickupAddress", "p1"), "addr");
+        assert_eq!(nested_etag(&shipment, "agents", "zz"), "");
+        let refetch = Refetch::prime(Kind::Shipment, &shipment)
+            .if_match_from(|s| nested_etag(s, "agents", "a1"));
+        assert_eq!(refetch.if_match_of(&shipment), "agent1");
+        assert!(refetch.still_needed(&shipment));
+        let without_agent = json!({"id": "s1", "eTag": "ship", "agents": []});
+        assert!(
+            !refetch.still_needed(&without_agent),
+            "nothing to send If-Match for"
         );
     }
 

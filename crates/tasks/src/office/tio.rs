@@ -4,9 +4,9 @@
 use milmove_runner::{TaskResult, User};
 use serde_json::{json, Value};
 
-use crate::call::{text, Call};
+use crate::call::{text, Call, Updated};
 use crate::context::MilMoveUser;
-use crate::refetch::Refetch;
+use crate::refetch::{nested_etag, Refetch};
 use crate::store::{etag, Kind};
 
 /// `GET /ghc/v1/queues/payment-requests`.
@@ -88,8 +88,32 @@ pub async fn review_payment_request(u: &mut User<MilMoveUser>) -> TaskResult {
         let call = Call::patch(path, PAYMENT_SERVICE_ITEM_STATUS)
             .if_match(etag(item))
             .json(json!({ "status": "APPROVED" }));
-        if call.send(u).await.is_none() {
-            return Ok(());
+        // The request can be reviewed meanwhile by someone else (a Support user, another
+        // TIO): then the whole review is no longer needed.
+        let item_id = text(item, "id").to_string();
+        let still_requested = item_id.clone();
+        let refetch = Refetch::get(
+            format!("/ghc/v1/payment-requests/{id}"),
+            GET_PAYMENT_REQUEST,
+        )
+        .needs_update(move |p| {
+            text(p, "status") == "PENDING"
+                && p["serviceItems"].as_array().is_some_and(|items| {
+                    items.iter().any(|i| {
+                        text(i, "id") == still_requested && text(i, "status") == "REQUESTED"
+                    })
+                })
+        })
+        .if_match_from(move |p| nested_etag(p, "serviceItems", &item_id));
+        match call.send_refetching(u, Some(refetch)).await {
+            Updated::Done(_) => {}
+            Updated::NotNeeded(current) => {
+                if text(&current, "status") != "PENDING" {
+                    claim.release(current);
+                    return Ok(());
+                }
+            }
+            Updated::Failed { .. } => return Ok(()),
         }
     }
     let Some(fresh) = fetch_payment_request(u, &id).await else {

@@ -5,11 +5,11 @@ use milmove_runner::{TaskResult, User};
 use serde_json::{json, Value};
 
 use crate::apis::Api;
-use crate::call::{text, Call};
+use crate::call::{text, Call, Updated};
 use crate::context::MilMoveUser;
 use crate::fake::fake_body;
-use crate::refetch::Refetch;
-use crate::store::{etag, Kind};
+use crate::refetch::{nested_etag, Refetch};
+use crate::store::{etag, Claim, Kind};
 
 /// `POST /prime/v3/mto-shipments`.
 pub const CREATE_SHIPMENT: &str = "/prime/v3/mto-shipments";
@@ -173,15 +173,12 @@ pub async fn update_mto_shipment_address(u: &mut User<MilMoveUser>) -> TaskResul
     let call = Call::put(path, UPDATE_ADDRESS)
         .if_match(etag(&address))
         .json(body);
-    match call.send_or_status(u).await {
-        Ok(updated) => {
-            let mut shipment = claim.object().clone();
-            shipment[field] = updated;
-            claim.release(shipment);
-        }
-        Err(412 | 404) => claim.discard(),
-        Err(_) => {}
-    }
+    let refetch = Refetch::prime(Kind::Shipment, claim.object())
+        .if_match_from(move |s| nested_etag(s, field, &address_id));
+    let updated = call.send_refetching(u, Some(refetch)).await;
+    release_nested(claim, updated, |shipment, address| {
+        shipment[field] = address
+    });
     Ok(())
 }
 
@@ -218,14 +215,35 @@ pub async fn update_mto_agent(u: &mut User<MilMoveUser>) -> TaskResult {
     let call = Call::put(path, UPDATE_AGENT)
         .if_match(etag(&agent))
         .json(body);
-    match call.send_or_status(u).await {
-        Ok(updated) => {
+    let agent_id = text(&agent, "id").to_string();
+    let refetch = Refetch::prime(Kind::Shipment, claim.object())
+        .if_match_from(move |s| nested_etag(s, "agents", &agent_id));
+    let updated = call.send_refetching(u, Some(refetch)).await;
+    release_nested(claim, updated, |shipment, agent| {
+        shipment["agents"][0] = agent
+    });
+    Ok(())
+}
+
+/// Ends the claim on a shipment after an update of one of its nested objects (address,
+/// agent): the shipment with the server's new copy of it, or the current shipment when one
+/// was refetched; a shipment that is gone is dropped.
+fn release_nested(claim: Claim<'_>, updated: Updated, put: impl FnOnce(&mut Value, Value)) {
+    match updated {
+        Updated::Done(nested) => {
             let mut shipment = claim.object().clone();
-            shipment["agents"][0] = updated;
+            put(&mut shipment, nested);
             claim.release(shipment);
         }
-        Err(412 | 404) => claim.discard(),
-        Err(_) => {}
+        Updated::NotNeeded(current)
+        | Updated::Failed {
+            current: Some(current),
+            ..
+        } => claim.release(current),
+        Updated::Failed {
+            status: 404 | 412,
+            current: None,
+        } => claim.discard(),
+        Updated::Failed { .. } => {}
     }
-    Ok(())
 }
