@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::fake::FakeRng;
 use crate::operation::Operation;
+use crate::rng::FakeRng;
 
 /// Where a field sits while its generator is compiled.
 #[derive(Debug, Clone, Copy)]

@@ -127,6 +127,7 @@ mod operation;
 mod parser;
 mod pointer;
 mod resolve;
+mod rng;
 mod route;
 pub mod spec_dir;
 mod upgrade;

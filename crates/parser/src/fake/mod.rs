@@ -8,7 +8,6 @@ mod strings;
 
 use std::sync::Arc;
 
-use rand::SeedableRng;
 use serde_json::{Map, Value};
 
 pub use flavour::Flavour;
@@ -20,15 +19,8 @@ use crate::error::{ParserError, Result};
 use crate::hooks::{FakeHooks, NoHooks};
 use crate::jsonschema_form::Direction;
 use crate::operation::Operation;
+pub use crate::rng::{rng_from_seed, FakeRng};
 use crate::ApiParser;
-
-/// The random generator fake data is drawn from (fast, seedable, reproducible).
-pub type FakeRng = rand::rngs::SmallRng;
-
-/// A fresh [`FakeRng`] from a seed.
-pub fn rng_from_seed(seed: u64) -> FakeRng {
-    FakeRng::seed_from_u64(seed)
-}
 
 /// A compiled generator for one body schema. Immutable; generation takes only an RNG.
 pub struct BodyGen {
