@@ -12,8 +12,10 @@ use tokio::net::TcpStream;
 
 /// Largest response head accepted (status line and headers).
 const MAX_HEAD: usize = 64 * 1024;
+/// Response headers parsed without a heap buffer (more are parsed with one).
+const FEW_HEADERS: usize = 24;
 /// Most response headers accepted.
-const MAX_HEADERS: usize = 96;
+const MAX_HEADERS: usize = 256;
 /// First read buffer size; grows as needed.
 const READ_CHUNK: usize = 4096;
 
@@ -132,6 +134,14 @@ pub(crate) async fn exchange(
     if !buf.is_empty() {
         // Bytes after the response: the connection's framing cannot be trusted any more.
         keep_alive = false;
+    } else if keep_alive {
+        // The response is complete and an HTTP/1.1 server sends nothing unasked: forget the
+        // read readiness left from this response, so the next response is awaited through
+        // the reactor at once instead of first trying a read that can only block. (A later
+        // close by the server is a new readiness event, which this does not clear.)
+        let _ = stream.try_io(tokio::io::Interest::READABLE, || {
+            Err::<(), _>(std::io::ErrorKind::WouldBlock.into())
+        });
     }
     Ok(WireResponse {
         status,
@@ -178,36 +188,68 @@ async fn read_head(
     }
 }
 
+/// A parsed head: status, HTTP/1.1 or not, header names with their value spans, head length.
+struct Scanned {
+    status: StatusCode,
+    version_11: bool,
+    spans: Vec<(HeaderName, usize, usize)>,
+    len: usize,
+}
+
 /// Parse a complete head off the front of `buf` (`None`: more bytes needed). Header values
 /// share the head's memory instead of being copied one by one.
 fn parse_head(buf: &mut BytesMut) -> Result<Option<(StatusCode, HeaderMap, bool)>, WireError> {
-    let mut raw = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut resp = httparse::Response::new(&mut raw);
-    let base = buf.as_ptr() as usize;
-    let len = match resp.parse(buf) {
-        Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(e) => return Err(WireError::Invalid(e.to_string())),
+    let scanned = {
+        let bytes: &[u8] = buf;
+        let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
+        match scan(bytes, &mut few) {
+            Err(httparse::Error::TooManyHeaders) => {
+                let mut many = vec![httparse::EMPTY_HEADER; MAX_HEADERS];
+                scan(bytes, &mut many)
+            }
+            other => other,
+        }
     };
-    let code = resp.code.unwrap_or(0);
-    let version_11 = resp.version == Some(1);
-    let status = StatusCode::from_u16(code)
-        .map_err(|_| WireError::Invalid(format!("status code {code}")))?;
-    let mut spans: Vec<(HeaderName, usize, usize)> = Vec::with_capacity(resp.headers.len());
-    for h in resp.headers.iter() {
-        let name = HeaderName::from_bytes(h.name.as_bytes())
-            .map_err(|_| WireError::Invalid(format!("header name `{}`", h.name)))?;
-        let start = h.value.as_ptr() as usize - base;
-        spans.push((name, start, start + h.value.len()));
-    }
-    let head = buf.split_to(len).freeze();
-    let mut headers = HeaderMap::with_capacity(spans.len());
-    for (name, start, end) in spans {
+    let Some(s) = scanned.map_err(|e| WireError::Invalid(e.to_string()))?? else {
+        return Ok(None);
+    };
+    let head = buf.split_to(s.len).freeze();
+    let mut headers = HeaderMap::with_capacity(s.spans.len());
+    for (name, start, end) in s.spans {
         let value = HeaderValue::from_maybe_shared(head.slice(start..end))
             .map_err(|_| WireError::Invalid(format!("value of header `{name}`")))?;
         headers.append(name, value);
     }
-    Ok(Some((status, headers, version_11)))
+    Ok(Some((s.status, headers, s.version_11)))
+}
+
+type ScanResult = Result<Result<Option<Scanned>, WireError>, httparse::Error>;
+
+fn scan<'b>(bytes: &'b [u8], raw: &mut [httparse::Header<'b>]) -> ScanResult {
+    let mut resp = httparse::Response::new(raw);
+    let len = match resp.parse(bytes)? {
+        httparse::Status::Complete(n) => n,
+        httparse::Status::Partial => return Ok(Ok(None)),
+    };
+    let code = resp.code.unwrap_or(0);
+    let Ok(status) = StatusCode::from_u16(code) else {
+        return Ok(Err(WireError::Invalid(format!("status code {code}"))));
+    };
+    let base = bytes.as_ptr() as usize;
+    let mut spans = Vec::with_capacity(resp.headers.len());
+    for h in resp.headers.iter() {
+        let Ok(name) = HeaderName::from_bytes(h.name.as_bytes()) else {
+            return Ok(Err(WireError::Invalid(format!("header name `{}`", h.name))));
+        };
+        let start = h.value.as_ptr() as usize - base;
+        spans.push((name, start, start + h.value.len()));
+    }
+    Ok(Ok(Some(Scanned {
+        status,
+        version_11: resp.version == Some(1),
+        spans,
+        len,
+    })))
 }
 
 fn connection_keeps_alive(headers: &HeaderMap, version_11: bool) -> bool {
