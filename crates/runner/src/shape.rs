@@ -134,8 +134,9 @@ mod humantime_serde_compat {
             Text(String),
         }
         match Raw::deserialize(d)? {
-            Raw::Secs(s) => crate::config::parse_duration(&s.to_string())
-                .map_err(serde::de::Error::custom),
+            Raw::Secs(s) => {
+                crate::config::parse_duration(&s.to_string()).map_err(serde::de::Error::custom)
+            }
             Raw::Text(t) => crate::config::parse_duration(&t).map_err(serde::de::Error::custom),
         }
     }

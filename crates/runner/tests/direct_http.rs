@@ -3,9 +3,7 @@
 //! request is sent again on a fresh one), invalid responses; and the same user code through
 //! `reqwest_only` gives the same statistics.
 
-use milmove_runner::{
-    EndReason, Hooks, RunConfig, Runner, TaskError, TaskResult, User, UserClass,
-};
+use milmove_runner::{EndReason, Hooks, RunConfig, Runner, TaskError, TaskResult, User, UserClass};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -97,13 +95,23 @@ type Log = Arc<Mutex<Vec<String>>>;
 async fn tour(u: &mut User<Log>) -> TaskResult {
     let mut seen = Vec::new();
     for path in [
-        "/chunked", "/once", "/", "/close", "/http10", "/garbage", "/", "/redirect",
+        "/chunked",
+        "/once",
+        "/",
+        "/close",
+        "/http10",
+        "/garbage",
+        "/",
+        "/redirect",
     ] {
         let r = u.get(path).send().await;
         seen.push(format!(
             "{path} {} {}",
             r.status_code(),
-            r.error().map_or_else(|| r.text(), |e| e.split(':').next().unwrap_or("").to_string())
+            r.error().map_or_else(
+                || r.text(),
+                |e| e.split(':').next().unwrap_or("").to_string()
+            )
         ));
     }
     u.state.lock().unwrap().extend(seen);

@@ -73,7 +73,10 @@ impl Direct {
             Some(p) => format!("{host}:{p}"),
             None => host.clone(),
         };
-        let connect_host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+        let connect_host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
         Some(Self {
             host: connect_host,
             port,
@@ -171,12 +174,7 @@ impl Direct {
             }
             let next = redirect_target(&resp, &url);
             let Some(next) = next else {
-                return Sent::Done(Outcome::received(
-                    resp.status,
-                    resp.headers,
-                    url,
-                    resp.body,
-                ));
+                return Sent::Done(Outcome::received(resp.status, resp.headers, url, resp.body));
             };
             if hop == MAX_REDIRECTS {
                 return Sent::Done(Outcome::failed(format!(

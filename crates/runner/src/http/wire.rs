@@ -81,11 +81,7 @@ pub(crate) fn encode_request(
         || matches!(*method, Method::POST | Method::PUT | Method::PATCH)
         || headers.contains_key(reqwest::header::CONTENT_LENGTH);
     if needs_length {
-        push_header(
-            &mut out,
-            "content-length",
-            body_len.to_string().as_bytes(),
-        );
+        push_header(&mut out, "content-length", body_len.to_string().as_bytes());
     }
     out.extend_from_slice(b"\r\n");
     if let Some(b) = body {
@@ -107,12 +103,15 @@ pub(crate) async fn exchange(
     request: &[u8],
     method: &Method,
 ) -> Result<WireResponse, WireError> {
-    stream.write_all(request).await.map_err(|e| match e.kind() {
-        std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset => {
-            WireError::ClosedBeforeResponse(e)
-        }
-        _ => WireError::Io(e),
-    })?;
+    stream
+        .write_all(request)
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset => {
+                WireError::ClosedBeforeResponse(e)
+            }
+            _ => WireError::Io(e),
+        })?;
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let head = read_head(stream, &mut buf).await?;
     let (status, headers, version_11) = head;
@@ -169,7 +168,11 @@ async fn read_head(
                     std::io::ErrorKind::UnexpectedEof.into(),
                 ))
             }
-            Ok(0) => return Err(WireError::Invalid("connection closed inside the head".into())),
+            Ok(0) => {
+                return Err(WireError::Invalid(
+                    "connection closed inside the head".into(),
+                ))
+            }
             Ok(_) => {}
             Err(e) if buf.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => {
                 return Err(WireError::ClosedBeforeResponse(e))
@@ -180,7 +183,9 @@ async fn read_head(
             return Ok(head);
         }
         if buf.len() > MAX_HEAD {
-            return Err(WireError::Invalid("response head larger than 64 KiB".into()));
+            return Err(WireError::Invalid(
+                "response head larger than 64 KiB".into(),
+            ));
         }
         if buf.capacity() == buf.len() {
             buf.reserve(READ_CHUNK);
@@ -298,7 +303,9 @@ async fn read_exact_body(
     }
     while buf.len() < len {
         if stream.read_buf(buf).await.map_err(WireError::Io)? == 0 {
-            return Err(WireError::Invalid("connection closed inside the body".into()));
+            return Err(WireError::Invalid(
+                "connection closed inside the body".into(),
+            ));
         }
     }
     Ok(buf.split_to(len).freeze())
@@ -322,7 +329,9 @@ async fn read_chunked(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<Byte
                 }
                 Ok(httparse::Status::Partial) => {
                     if fill(stream, buf).await? == 0 {
-                        return Err(WireError::Invalid("connection closed inside a chunk".into()));
+                        return Err(WireError::Invalid(
+                            "connection closed inside a chunk".into(),
+                        ));
                     }
                 }
                 Err(_) => return Err(WireError::Invalid("bad chunk size".into())),
@@ -343,7 +352,9 @@ async fn read_chunked(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<Byte
         }
         while buf.len() < size + 2 {
             if fill(stream, buf).await? == 0 {
-                return Err(WireError::Invalid("connection closed inside a chunk".into()));
+                return Err(WireError::Invalid(
+                    "connection closed inside a chunk".into(),
+                ));
             }
         }
         body.extend_from_slice(&buf[..size]);
