@@ -144,23 +144,29 @@ impl Direct {
             } else {
                 jar.as_ref().and_then(|j| j.cookies(&url))
             };
-            let mut extra: Vec<(&str, &[u8])> = Vec::with_capacity(3);
+            let none: &[u8] = &[];
+            let mut extra: [(&str, &[u8]); 3] = [("", none); 3];
+            let mut n = 0;
             if !headers.contains_key(header::USER_AGENT) {
-                extra.push(("user-agent", self.user_agent.as_bytes()));
+                extra[n] = ("user-agent", self.user_agent.as_bytes());
+                n += 1;
             }
             if !headers.contains_key(header::ACCEPT) {
-                extra.push(("accept", b"*/*"));
+                extra[n] = ("accept", b"*/*");
+                n += 1;
             }
             if let Some(c) = &cookie {
-                extra.push(("cookie", c.as_bytes()));
+                extra[n] = ("cookie", c.as_bytes());
+                n += 1;
             }
+            let extra = &extra[..n];
             let target = &url[Position::BeforePath..Position::AfterQuery];
             let bytes = wire::encode_request(
                 &method,
                 target,
                 &self.authority,
                 &headers,
-                &extra,
+                extra,
                 body.as_deref(),
             );
             let resp = match self.exchange(conn, &bytes, &method).await {
