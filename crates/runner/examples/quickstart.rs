@@ -5,7 +5,8 @@
 //!     --host http://127.0.0.1:8080 --headless -u 20 -r 20 -t 10s --csv out/run --json out/run.json
 //! ```
 //! `--wait 0` removes the wait between tasks; `--wait 0.5..1.0` (the default) waits a random
-//! 0.5–1 s.
+//! 0.5–1 s. `--reqwest-only` sends everything through reqwest instead of the direct
+//! HTTP/1.1 path (to compare their costs).
 
 use clap::Parser;
 use milmove_runner::rand::RngExt;
@@ -24,6 +25,10 @@ struct Cli {
     /// Wait between tasks: seconds (`0`, `1.5`) or a range (`0.5..1.0`).
     #[arg(long, default_value = "0.5..1.0", env = "MILMOVE_LOAD_WAIT")]
     wait: Wait,
+
+    /// Send every request through reqwest (no direct HTTP/1.1 path), e.g. to compare costs.
+    #[arg(long)]
+    reqwest_only: bool,
 }
 
 /// `GET /`, grouped as `/`.
@@ -41,10 +46,13 @@ async fn item(u: &mut User<()>) -> TaskResult {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quickstart = UserClass::builder::<()>("QuickstartUser")
+    let mut quickstart = UserClass::builder::<()>("QuickstartUser")
         .wait(cli.wait)
         .task(3, index)
-        .task(1, item)
-        .build();
+        .task(1, item);
+    if cli.reqwest_only {
+        quickstart = quickstart.reqwest_only();
+    }
+    let quickstart = quickstart.build();
     run_with_args(cli.runner, vec![quickstart], Hooks::default())
 }

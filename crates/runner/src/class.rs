@@ -19,6 +19,7 @@ pub struct UserClass {
     pub(crate) host: Option<String>,
     pub(crate) client_hook: Option<ClientHook>,
     pub(crate) client_settings: Option<ClientSettings>,
+    pub(crate) reqwest_only: bool,
     pub(crate) imp: Arc<dyn ClassImpl>,
 }
 
@@ -114,6 +115,7 @@ pub struct UserClassBuilder<S> {
     on_stop: Option<crate::task::SharedFn<S>>,
     client_hook: Option<ClientHook>,
     client_settings: Option<ClientSettings>,
+    reqwest_only: bool,
 }
 
 impl<S: Send + 'static> UserClassBuilder<S> {
@@ -130,6 +132,7 @@ impl<S: Send + 'static> UserClassBuilder<S> {
             on_stop: None,
             client_hook: None,
             client_settings: None,
+            reqwest_only: false,
         }
     }
 
@@ -220,6 +223,16 @@ impl<S: Send + 'static> UserClassBuilder<S> {
         self
     }
 
+    /// Send every request through the class's `reqwest::Client`. By default, plain `http://`
+    /// requests to the class's host take a direct HTTP/1.1 path instead (one keep-alive
+    /// connection per user, written and read inline: several times less CPU per request),
+    /// unless the class has a [`client`](Self::client) hook or a proxy is set in the
+    /// environment. Requests, statistics, cookies, redirects and timeouts behave the same.
+    pub fn reqwest_only(mut self) -> Self {
+        self.reqwest_only = true;
+        self
+    }
+
     /// Finish the class.
     pub fn build(self) -> UserClass {
         let def = ClassDef {
@@ -236,6 +249,7 @@ impl<S: Send + 'static> UserClassBuilder<S> {
             host: self.host,
             client_hook: self.client_hook,
             client_settings: self.client_settings,
+            reqwest_only: self.reqwest_only,
             imp: Arc::new(def),
         }
     }

@@ -41,6 +41,7 @@ pub fn run_with_args(args: RunnerArgs, classes: Vec<UserClass>, hooks: Hooks) ->
         }
     };
     init_logging(&settings);
+    raise_open_file_limit();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -61,6 +62,32 @@ pub fn run_with_args(args: RunnerArgs, classes: Vec<UserClass>, hooks: Hooks) ->
     // Do not wait for stray blocking work (e.g. a cut request's DNS lookup).
     runtime.shutdown_timeout(Duration::from_millis(200));
     ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+/// Raise the soft limit on open files to the hard limit (at most 2^20), as Locust does: every
+/// user of the direct HTTP path keeps its own connection, and 1,024 is a common default.
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit only read/write the struct passed by pointer, which
+        // lives on this stack frame for the duration of the calls.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return;
+            }
+            let wanted = limit.rlim_max.min(1 << 20);
+            if limit.rlim_cur < wanted {
+                limit.rlim_cur = wanted;
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    tracing::debug!("could not raise the open-file limit");
+                }
+            }
+        }
+    }
 }
 
 /// Install a `tracing` subscriber for `-L/--loglevel` and `--logfile` (once per process;

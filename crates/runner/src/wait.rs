@@ -60,7 +60,7 @@ impl Wait {
     /// Zero or negative means no limit.
     pub fn constant_throughput(per_second: f64) -> Self {
         if per_second > 0.0 && per_second.is_finite() {
-            Wait::Pacing(1.0 / per_second)
+            Wait::constant_pacing(1.0 / per_second)
         } else {
             Wait::Pacing(0.0)
         }
@@ -74,14 +74,14 @@ impl Wait {
     ) -> Duration {
         match *self {
             Wait::Between { min, max } => {
-                if max > min {
-                    Duration::from_secs_f64(rng.random_range(min..=max))
+                if max > min && max.is_finite() && min.is_finite() {
+                    secs(rng.random_range(min..=max))
                 } else {
-                    Duration::from_secs_f64(min)
+                    secs(min)
                 }
             }
-            Wait::Constant(s) => Duration::from_secs_f64(s),
-            Wait::Pacing(period) => Duration::from_secs_f64(period).saturating_sub(task_elapsed),
+            Wait::Constant(s) => secs(s),
+            Wait::Pacing(period) => secs(period).saturating_sub(task_elapsed),
         }
     }
 
@@ -117,6 +117,11 @@ impl std::str::FromStr for Wait {
 
 /// Longest wait in seconds (about 31 years); longer values are clamped to it.
 const MAX_WAIT_SECS: f64 = 1e9;
+
+/// Seconds as a duration, for variants built by hand too (clamped like the constructors).
+fn secs(seconds: f64) -> Duration {
+    Duration::from_secs_f64(clean(seconds))
+}
 
 fn clean(seconds: f64) -> f64 {
     if seconds.is_finite() && seconds > 0.0 {

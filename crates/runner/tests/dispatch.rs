@@ -79,3 +79,12 @@ fn zero_weight_class_gets_no_user() {
     let d = Dispatcher::new(&[class("A", 0, None), class("B", 5, None)]);
     assert_eq!(d.counts(50, 2), vec![0, 50]);
 }
+
+#[test]
+fn normalised_weights_round_halves_to_even_as_python() {
+    // 2 × 5 / 4 = 2.5: Python's round (Locust) gives 2, so A and B alternate 1:1.
+    let classes = [class("A", 4, None), class("B", 5, None)];
+    let d = Dispatcher::new(&classes);
+    assert_eq!(d.counts(4, 2), vec![2, 2]);
+    assert_eq!(d.counts(8, 2), vec![4, 4]);
+}

@@ -99,3 +99,43 @@ fn wait_parses_cli_forms() {
     assert!("-1".parse::<Wait>().is_err());
     assert!("1..x".parse::<Wait>().is_err());
 }
+
+#[test]
+fn huge_or_odd_values_are_clamped_never_a_panic() {
+    let mut rng = seeded_rng(3);
+    let cap = Duration::from_secs(1_000_000_000);
+    for w in [
+        Wait::constant(1e300),
+        Wait::between(0.0, f64::MAX),
+        Wait::constant_pacing(f64::INFINITY),
+        Wait::constant_throughput(1e-300),
+        "1e30".parse::<Wait>().unwrap(),
+    ] {
+        assert!(w.next_wait(&mut rng, Duration::ZERO) <= cap, "{w:?}");
+    }
+}
+
+#[test]
+fn durations_beyond_a_century_are_errors() {
+    use milmove_runner::config::parse_duration;
+    assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+    assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+    for bad in ["1e30", "200years", "-1", "NaN"] {
+        assert!(parse_duration(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn variants_built_by_hand_are_clamped_too() {
+    let mut rng = seeded_rng(4);
+    for w in [
+        Wait::Constant(-1.0),
+        Wait::Pacing(1e300),
+        Wait::Between {
+            min: f64::NAN,
+            max: f64::INFINITY,
+        },
+    ] {
+        assert!(w.next_wait(&mut rng, Duration::ZERO) <= Duration::from_secs(1_000_000_000));
+    }
+}

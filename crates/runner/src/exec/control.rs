@@ -317,9 +317,11 @@ impl ControlLoop {
         let grace_end = now
             .checked_add(self.config.stop_timeout)
             .unwrap_or(now + crate::config::MAX_DURATION);
-        // Users that are only waiting leave at once; give them this long even with a zero
-        // stop timeout, so that only tasks really in flight are cut.
-        let idle_end = grace_end + Duration::from_millis(250);
+        // Users that are only waiting leave at once (running their `on_stop`): after the stop
+        // timeout, wait on for them as long as they keep leaving, so that only tasks really in
+        // flight are cut, even with thousands of users and a zero stop timeout.
+        const IDLE_GRACE: Duration = Duration::from_millis(250);
+        let mut last_progress = Instant::now();
         let mut closed = false;
         if !hard {
             tracing::info!(
@@ -328,11 +330,17 @@ impl ControlLoop {
                 self.config.stop_timeout
             );
             loop {
+                let before = all.len();
                 all.retain(|r| !r.handle.is_finished());
                 let now = Instant::now();
+                if all.len() < before {
+                    last_progress = now;
+                }
                 if all.is_empty()
-                    || now >= idle_end
-                    || (now >= grace_end && all.iter().all(|r| r.signal.is_busy()))
+                    || (now >= grace_end
+                        && (all.iter().all(|r| r.signal.is_busy())
+                            || now.saturating_duration_since(last_progress.max(grace_end))
+                                >= IDLE_GRACE))
                 {
                     break;
                 }
@@ -347,9 +355,15 @@ impl ControlLoop {
             }
         }
         all.retain(|r| !r.handle.is_finished());
-        let cut_users = all.len();
+        let cut_users = all.iter().filter(|r| r.signal.is_busy()).count();
         if cut_users > 0 {
             tracing::info!("cutting {cut_users} users still in a task");
+        }
+        if all.len() > cut_users {
+            tracing::info!(
+                "ending {} users that did not leave their wait in time",
+                all.len() - cut_users
+            );
         }
         for r in &all {
             r.handle.abort();

@@ -297,7 +297,13 @@ fn prepare(
             weight: class.weight,
             fixed_count: class.fixed_count,
             factory,
-            http: Arc::new(ClassHttp::new(client, host, sink.clone())),
+            http: Arc::new(ClassHttp::new(
+                client,
+                host,
+                sink.clone(),
+                settings,
+                class.client_hook.is_none() && !class.reqwest_only,
+            )),
         });
     }
     if out.is_empty() {

@@ -161,7 +161,8 @@ fn run_set<'a, S: Send + 'static>(
                 }
                 SetKind::Random => pick(&set.entries, total, user),
             };
-            let started = Instant::now();
+            // Only pacing waits depend on how long the task took.
+            let started = matches!(wait, Wait::Pacing(_)).then(Instant::now);
             let result = match entry {
                 Entry::Task(t) => call(&t.func, user, env, &t.name).await,
                 Entry::Set { set: inner, .. } => {
@@ -187,7 +188,8 @@ fn run_set<'a, S: Send + 'static>(
             if top && env.run.arrival.is_some() {
                 continue;
             }
-            let pause = wait.next_wait(&mut user.rng, started.elapsed());
+            let took = started.map_or(Duration::ZERO, |s| s.elapsed());
+            let pause = wait.next_wait(&mut user.rng, took);
             if !sleep_or_stop(&env.signal, pause).await {
                 break Flow::Stop;
             }

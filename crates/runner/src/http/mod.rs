@@ -7,13 +7,16 @@
 //! content length is the number of body bytes read.
 
 mod cookies;
+mod direct;
 mod request;
 mod response;
+mod wire;
 
 pub use request::Request;
 pub use response::Response;
 
 pub(crate) use cookies::UserCookies;
+pub(crate) use direct::Direct;
 
 use crate::record::Sink;
 use reqwest::cookie::{CookieStore, Jar};
@@ -29,18 +32,41 @@ pub(crate) struct ClassHttp {
     /// `host` parsed once (`None` when empty or not a URL that can have paths), so a
     /// request's URL is the base with its path replaced instead of a full re-parse.
     pub(crate) base: Option<url::Url>,
+    /// The direct HTTP/1.1 path for plain `http://` requests to `host` (see `direct.rs`).
+    pub(crate) direct: Option<Direct>,
     pub(crate) sink: Arc<Sink>,
 }
 
+/// The `user-agent` of every request.
+pub(crate) const USER_AGENT: &str = concat!("milmove-load/", env!("CARGO_PKG_VERSION"));
+
 impl ClassHttp {
-    pub(crate) fn new(client: reqwest::Client, host: String, sink: Arc<Sink>) -> Self {
+    /// `direct_allowed`: nothing reqwest-specific is configured for the class.
+    pub(crate) fn new(
+        client: reqwest::Client,
+        host: String,
+        sink: Arc<Sink>,
+        settings: &ClientSettings,
+        direct_allowed: bool,
+    ) -> Self {
         let base = url::Url::parse(&host)
             .ok()
             .filter(|u| !u.cannot_be_a_base() && u.fragment().is_none() && u.query().is_none());
+        let direct = if direct_allowed {
+            Direct::for_class(
+                base.as_ref(),
+                USER_AGENT,
+                settings.request_timeout,
+                settings.connect_timeout,
+            )
+        } else {
+            None
+        };
         Self {
             client,
             host,
             base,
+            direct,
             sink,
         }
     }
@@ -105,8 +131,7 @@ pub(crate) fn build_client(
     settings: &ClientSettings,
     hook: Option<&ClientHook>,
 ) -> Result<reqwest::Client, reqwest::Error> {
-    let mut b =
-        reqwest::Client::builder().user_agent(concat!("milmove-load/", env!("CARGO_PKG_VERSION")));
+    let mut b = reqwest::Client::builder().user_agent(USER_AGENT);
     if let Some(t) = settings.request_timeout {
         b = b.timeout(t);
     }
@@ -139,6 +164,8 @@ pub(crate) fn build_client(
 pub struct HttpClient {
     pub(crate) shared: Arc<ClassHttp>,
     pub(crate) jar: Option<Box<Jar>>,
+    /// The user's own connection for the direct path (none until the first such request).
+    pub(crate) conn: Option<direct::Conn>,
     /// Arrival-rate mode: how late the current iteration started (µs), added to response times
     /// to give coordinated-omission-corrected figures.
     pub(crate) lag_us: Option<u64>,
@@ -149,6 +176,7 @@ impl HttpClient {
         Self {
             shared,
             jar: None,
+            conn: None,
             lag_us: None,
         }
     }

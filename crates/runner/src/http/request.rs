@@ -1,6 +1,7 @@
 //! A request being built: name grouping, `catch_response`, then `send().await`.
 
 use super::cookies::CURRENT_JAR;
+use super::direct::Sent;
 use super::response::{Outcome, Pending, Response};
 use super::HttpClient;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -155,26 +156,18 @@ impl<'a> Request<'a> {
             }
         };
         let name = name.unwrap_or_else(|| Cow::Owned(default_name(request.url())));
-        let client = &shared.client;
         let mut guard = InFlight::new(&shared.sink.cut_requests);
         let start = Instant::now();
-        let exchange = CURRENT_JAR.scope(RefCell::new(http.jar.take()), async move {
-            match client.execute(request).await {
-                Ok(mut resp) => {
-                    let status = resp.status();
-                    let headers = std::mem::take(resp.headers_mut());
-                    let url = resp.url().clone();
-                    match read_body(&mut resp).await {
-                        Ok(body) => Outcome::received(status, headers, url, body),
-                        Err(e) => Outcome::failed(super::response::describe(&e)),
-                    }
-                }
-                Err(e) => Outcome::failed(super::response::describe(&e)),
-            }
+        let direct = shared.direct.as_ref().filter(|d| {
+            d.serves(request.url()) && request.body().is_none_or(|b| b.as_bytes().is_some())
         });
-        let mut exchange = std::pin::pin!(exchange);
-        let outcome = exchange.as_mut().await;
-        http.jar = exchange.as_mut().take_value().and_then(RefCell::into_inner);
+        let outcome = match direct {
+            Some(d) => match d.send(&mut http.conn, &mut http.jar, request).await {
+                Sent::Done(outcome) => outcome,
+                Sent::Handoff(rest) => via_reqwest(&shared.client, &mut http.jar, rest).await,
+            },
+            None => via_reqwest(&shared.client, &mut http.jar, request).await,
+        };
         guard.done();
         let us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
         let corrected = lag.map(|l| us.saturating_add(l));
@@ -198,6 +191,32 @@ impl<'a> Request<'a> {
             Response::from_outcome(outcome, us, None)
         }
     }
+}
+
+/// Send through the class's reqwest client, lending the user's cookie jar to it.
+async fn via_reqwest(
+    client: &reqwest::Client,
+    jar: &mut Option<Box<reqwest::cookie::Jar>>,
+    request: reqwest::Request,
+) -> Outcome {
+    let exchange = CURRENT_JAR.scope(RefCell::new(jar.take()), async move {
+        match client.execute(request).await {
+            Ok(mut resp) => {
+                let status = resp.status();
+                let headers = std::mem::take(resp.headers_mut());
+                let url = resp.url().clone();
+                match read_body(&mut resp).await {
+                    Ok(body) => Outcome::received(status, headers, url, body),
+                    Err(e) => Outcome::failed(super::response::describe(&e)),
+                }
+            }
+            Err(e) => Outcome::failed(super::response::describe(&e)),
+        }
+    });
+    let mut exchange = std::pin::pin!(exchange);
+    let outcome = exchange.as_mut().await;
+    *jar = exchange.as_mut().take_value().and_then(RefCell::into_inner);
+    outcome
 }
 
 /// Read the whole body; a body in one chunk (the common case) is not copied.
