@@ -53,3 +53,67 @@ fn list_prints_every_class_and_task_with_tags() {
 fn bad_command_lines_fail_cleanly() {
     APP.check_bad_command_lines();
 }
+
+/// Endpoint rows (method, name) of a run's JSON summary.
+fn endpoint_rows(summary: &serde_json::Value) -> Vec<(String, String)> {
+    summary["endpoints"]
+        .as_array()
+        .expect("endpoints in the JSON summary")
+        .iter()
+        .map(|e| {
+            (
+                e["method"].as_str().unwrap_or_default().to_string(),
+                e["name"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Runs a short headless run with `filter` flags and returns its endpoint rows.
+fn rows_of_filtered_run(filter: &[&str]) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("summary.json");
+    let mut args = vec![
+        "--host",
+        "sim",
+        "--headless",
+        "--only-summary",
+        "-u",
+        "6",
+        "-r",
+        "6",
+        "-t",
+        "4s",
+        "--wait-time",
+        "0.05-0.2",
+        "--json",
+        json_path.to_str().unwrap(),
+    ];
+    args.extend_from_slice(filter);
+    let output = APP.run(&args);
+    assert_eq!(output.status.code(), Some(0), "{filter:?}: {output:?}");
+    let summary = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    endpoint_rows(&summary)
+}
+
+#[test]
+fn tags_select_and_exclude_tasks() {
+    if spec_dir_or_skip("tags_select_and_exclude_tasks").is_none() {
+        return;
+    }
+    let only = rows_of_filtered_run(&["-T", "listMoves"]);
+    assert_eq!(
+        only,
+        vec![("GET".to_string(), "/prime/v1/moves".to_string())],
+        "-T listMoves runs only listMoves"
+    );
+    // The Support and Prime workflow classes carry the `support` tag: only Prime users run.
+    let without_support = rows_of_filtered_run(&["-E", "support"]);
+    assert!(
+        without_support
+            .iter()
+            .all(|(method, name)| name.starts_with("/prime/") && method != "WORKFLOW"),
+        "-E support leaves only the Prime users' rows: {without_support:?}"
+    );
+    assert!(!without_support.is_empty(), "the Prime users ran");
+}
