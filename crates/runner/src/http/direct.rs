@@ -173,8 +173,8 @@ impl Direct {
                 Ok(r) => r,
                 Err(text) => return Sent::Done(Outcome::failed(text)),
             };
-            let mut set_cookies = resp.headers.get_all(header::SET_COOKIE).iter().peekable();
-            if set_cookies.peek().is_some() {
+            if resp.set_cookie {
+                let mut set_cookies = resp.headers.get().get_all(header::SET_COOKIE).iter();
                 jar.get_or_insert_with(Default::default)
                     .set_cookies(&mut set_cookies, &url);
             }
@@ -281,7 +281,7 @@ fn redirect_target(resp: &WireResponse, url: &Url) -> Option<Url> {
     ) {
         return None;
     }
-    let location = resp.headers.get(header::LOCATION)?.to_str().ok()?;
+    let location = resp.headers.get().get(header::LOCATION)?.to_str().ok()?;
     url.join(location).ok()
 }
 
