@@ -163,7 +163,7 @@ impl<'a> Request<'a> {
             d.serves(request.url()) && request.body().is_none_or(|b| b.as_bytes().is_some())
         });
         let outcome = match direct {
-            Some(d) => match d.send(&mut http.conn, &mut http.jar, request).await {
+            Some(d) => match d.send(&mut http.conn, &mut http.jar, request, start).await {
                 Sent::Done(outcome) => outcome,
                 Sent::Handoff(rest) => via_reqwest(&shared.client, &mut http.jar, rest).await,
             },
