@@ -31,7 +31,7 @@ impl LazyHeaders {
         }
     }
 
-    /// Headers of the response head `raw`, which [`scan_head`](super::wire) accepted.
+    /// Headers of the response head `raw`, which the wire reader has parsed and accepted.
     pub(crate) fn raw(raw: Bytes) -> Self {
         Self {
             raw,
