@@ -1,7 +1,7 @@
 //! The direct HTTP/1.1 path against a hand-written server: chunked bodies, `Connection:
 //! close`, HTTP/1.0 read-to-close bodies, a keep-alive connection the server drops (the
 //! request is sent again on a fresh one), invalid responses; and the same user code through
-//! `reqwest_only` gives the same statistics.
+//! `reqwest_only` gives the same statistics and response headers.
 
 use milmove_runner::{EndReason, Hooks, RunConfig, Runner, TaskError, TaskResult, User, UserClass};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,7 +63,7 @@ async fn serve(mut stream: TcpStream, requests: Arc<AtomicU64>) {
             .to_string();
         let (reply, close): (String, bool) = match path.as_str() {
             "/chunked" => (
-                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n".into(),
+                "HTTP/1.1 200 OK\r\nX-Multi: a\r\ntransfer-encoding: chunked\r\nx-multi: b, c\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n".into(),
                 false,
             ),
             "/close" => (
@@ -105,8 +105,20 @@ async fn tour(u: &mut User<Log>) -> TaskResult {
         "/redirect",
     ] {
         let r = u.get(path).send().await;
+        // Response headers, as a task sees them (repeated names keep every value in order).
+        let multi: Vec<&str> = r
+            .headers()
+            .get_all("x-multi")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        let multi = if multi.is_empty() {
+            String::new()
+        } else {
+            format!(" {multi:?}")
+        };
         seen.push(format!(
-            "{path} {} {}",
+            "{path} {} {}{multi}",
             r.status_code(),
             r.error().map_or_else(
                 || r.text(),
@@ -153,7 +165,7 @@ async fn direct_path_handles_framing_closes_and_redirects() {
     assert_eq!(
         seen,
         vec![
-            "/chunked 200 hello world",
+            r#"/chunked 200 hello world ["a", "b, c"]"#,
             "/once 200 once",
             "/ 200 ok",
             "/close 200 ok",

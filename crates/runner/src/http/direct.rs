@@ -96,18 +96,26 @@ impl Direct {
                 .is_some_and(|h| h.trim_start_matches('[').trim_end_matches(']') == self.host)
     }
 
-    /// Send `request` (which [`serves`](Self::serves) accepted, body in memory or none).
+    /// Send `request` (which [`serves`](Self::serves) accepted, body in memory or none),
+    /// timed from `start` (the caller's clock reading when it began the request, also used
+    /// for the connection's idle check and last use: no further clock reads per request).
     pub(crate) async fn send(
         &self,
         conn: &mut Option<Conn>,
         jar: &mut Option<Box<Jar>>,
         request: reqwest::Request,
+        start: Instant,
     ) -> Sent {
-        let limit = request.timeout().copied().or(self.request_timeout);
-        let run = self.follow(conn, jar, request);
-        match limit {
+        // A limit too far away to be an `Instant` is no limit.
+        let deadline = request
+            .timeout()
+            .copied()
+            .or(self.request_timeout)
+            .and_then(|t| start.checked_add(t));
+        let run = self.follow(conn, jar, request, start);
+        match deadline {
             None => run.await,
-            Some(t) => match tokio::time::timeout(t, run).await {
+            Some(d) => match tokio::time::timeout_at(d.into(), run).await {
                 Ok(sent) => sent,
                 Err(_) => {
                     // The exchange was cut in the middle: the connection is unusable.
@@ -123,6 +131,7 @@ impl Direct {
         conn: &mut Option<Conn>,
         jar: &mut Option<Box<Jar>>,
         mut request: reqwest::Request,
+        start: Instant,
     ) -> Sent {
         let mut method = request.method().clone();
         let mut url = request.url().clone();
@@ -169,12 +178,12 @@ impl Direct {
                 extra,
                 body.as_deref(),
             );
-            let resp = match self.exchange(conn, &bytes, &method).await {
+            let resp = match self.exchange(conn, &bytes, &method, start).await {
                 Ok(r) => r,
                 Err(text) => return Sent::Done(Outcome::failed(text)),
             };
-            let mut set_cookies = resp.headers.get_all(header::SET_COOKIE).iter().peekable();
-            if set_cookies.peek().is_some() {
+            if resp.set_cookie {
+                let mut set_cookies = resp.headers.get().get_all(header::SET_COOKIE).iter();
                 jar.get_or_insert_with(Default::default)
                     .set_cookies(&mut set_cookies, &url);
             }
@@ -214,16 +223,21 @@ impl Direct {
     /// One request/response on the user's connection: a connection the server closed while it
     /// was idle is replaced before sending; an idempotent request whose reused connection turns
     /// out closed before any response byte is sent once more on a fresh one.
+    ///
+    /// `start` is when the request began; it stands for "now" in the idle check and is stored
+    /// as the connection's last use. Idle times are then over-estimated by up to one request's
+    /// duration, which can only cause an extra (cheap) check, never skip a needed one.
     async fn exchange(
         &self,
         conn: &mut Option<Conn>,
         bytes: &[u8],
         method: &Method,
+        start: Instant,
     ) -> Result<WireResponse, String> {
-        if conn
-            .as_ref()
-            .is_some_and(|c| c.last_used.elapsed() >= IDLE_CHECK_AFTER && peer_closed(&c.stream))
-        {
+        if conn.as_ref().is_some_and(|c| {
+            start.saturating_duration_since(c.last_used) >= IDLE_CHECK_AFTER
+                && peer_closed(&c.stream)
+        }) {
             *conn = None;
         }
         let reused = conn.is_some();
@@ -240,7 +254,7 @@ impl Direct {
         match result {
             Ok(r) => {
                 if r.keep_alive {
-                    current.last_used = Instant::now();
+                    current.last_used = start;
                     *conn = Some(current);
                 }
                 Ok(r)
@@ -281,7 +295,7 @@ fn redirect_target(resp: &WireResponse, url: &Url) -> Option<Url> {
     ) {
         return None;
     }
-    let location = resp.headers.get(header::LOCATION)?.to_str().ok()?;
+    let location = resp.headers.get().get(header::LOCATION)?.to_str().ok()?;
     url.join(location).ok()
 }
 

@@ -8,6 +8,7 @@
 
 mod cookies;
 mod direct;
+mod head;
 mod request;
 mod response;
 mod wire;

@@ -2,6 +2,7 @@
 
 use super::cookies::CURRENT_JAR;
 use super::direct::Sent;
+use super::head::LazyHeaders;
 use super::response::{Outcome, Pending, Response};
 use super::HttpClient;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -162,7 +163,7 @@ impl<'a> Request<'a> {
             d.serves(request.url()) && request.body().is_none_or(|b| b.as_bytes().is_some())
         });
         let outcome = match direct {
-            Some(d) => match d.send(&mut http.conn, &mut http.jar, request).await {
+            Some(d) => match d.send(&mut http.conn, &mut http.jar, request, start).await {
                 Sent::Done(outcome) => outcome,
                 Sent::Handoff(rest) => via_reqwest(&shared.client, &mut http.jar, rest).await,
             },
@@ -206,7 +207,7 @@ async fn via_reqwest(
                 let headers = std::mem::take(resp.headers_mut());
                 let url = resp.url().clone();
                 match read_body(&mut resp).await {
-                    Ok(body) => Outcome::received(status, headers, url, body),
+                    Ok(body) => Outcome::received(status, LazyHeaders::built(headers), url, body),
                     Err(e) => Outcome::failed(super::response::describe(&e)),
                 }
             }

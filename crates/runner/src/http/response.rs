@@ -1,5 +1,6 @@
 //! The result of a request, with Locust-style `success()`/`failure()` marking.
 
+use super::head::LazyHeaders;
 use crate::error::TaskError;
 use crate::record::Sink;
 use bytes::Bytes;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 /// What came back (or the error), before it is wrapped in a [`Response`].
 pub(crate) struct Outcome {
     status: Option<StatusCode>,
-    headers: HeaderMap,
+    headers: LazyHeaders,
     url: Option<url::Url>,
     body: Bytes,
     pub(crate) error: Option<String>,
@@ -20,7 +21,7 @@ pub(crate) struct Outcome {
 impl Outcome {
     pub(crate) fn received(
         status: StatusCode,
-        headers: HeaderMap,
+        headers: LazyHeaders,
         url: url::Url,
         body: Bytes,
     ) -> Self {
@@ -44,7 +45,7 @@ impl Outcome {
     pub(crate) fn failed(error: String) -> Self {
         Self {
             status: None,
-            headers: HeaderMap::new(),
+            headers: LazyHeaders::built(HeaderMap::new()),
             url: None,
             body: Bytes::new(),
             error: Some(error),
@@ -110,7 +111,7 @@ impl Response {
 
     /// Response headers (empty if no response arrived).
     pub fn headers(&self) -> &HeaderMap {
-        &self.outcome.headers
+        self.outcome.headers.get()
     }
 
     /// The final URL (after redirects), if a response arrived.

@@ -4,18 +4,15 @@
 //! read-until-close bodies, `Connection: close`, HTTP/1.0 peers. Anything else is an error
 //! that the caller reports like reqwest's (the request fails; the connection is dropped).
 
+use super::head::{LazyHeaders, FEW_HEADERS, MAX_HEADERS};
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Largest response head accepted (status line and headers).
 const MAX_HEAD: usize = 64 * 1024;
-/// Response headers parsed without a heap buffer (more are parsed with one).
-const FEW_HEADERS: usize = 24;
-/// Most response headers accepted.
-const MAX_HEADERS: usize = 256;
 /// First read buffer size; grows as needed.
 const READ_CHUNK: usize = 4096;
 
@@ -45,8 +42,11 @@ impl std::fmt::Display for WireError {
 /// A response read off the wire.
 pub(crate) struct WireResponse {
     pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
+    /// The headers, as a map only once asked for.
+    pub(crate) headers: LazyHeaders,
     pub(crate) body: Bytes,
+    /// Whether the head has a `Set-Cookie` header (the map is needed for the cookie jar).
+    pub(crate) set_cookie: bool,
     /// Whether the connection may carry another request.
     pub(crate) keep_alive: bool,
 }
@@ -113,18 +113,19 @@ pub(crate) async fn exchange(
             _ => WireError::Io(e),
         })?;
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
-    let head = read_head(stream, &mut buf).await?;
-    let (status, headers, version_11) = head;
+    let Head { raw, scanned } = read_head(stream, &mut buf).await?;
+    let status = scanned.status;
     let no_body = *method == Method::HEAD
         || status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
-    let mut keep_alive = connection_keeps_alive(&headers, version_11);
+    let mut keep_alive = scanned.keep_alive;
     let body = if no_body {
         Bytes::new()
-    } else if is_chunked(&headers) {
+    } else if scanned.chunked {
         read_chunked(stream, &mut buf).await?
-    } else if let Some(len) = content_length(&headers)? {
+    } else if let Some(len) = scanned.content_length {
+        let len = len.map_err(|()| WireError::Invalid("bad content-length".into()))?;
         read_exact_body(stream, &mut buf, len).await?
     } else {
         keep_alive = false;
@@ -144,7 +145,8 @@ pub(crate) async fn exchange(
     }
     Ok(WireResponse {
         status,
-        headers,
+        headers: LazyHeaders::raw(raw),
+        set_cookie: scanned.set_cookie,
         body,
         keep_alive,
     })
@@ -157,10 +159,7 @@ async fn fill(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<usize, WireE
     stream.read_buf(buf).await.map_err(WireError::Io)
 }
 
-async fn read_head(
-    stream: &mut TcpStream,
-    buf: &mut BytesMut,
-) -> Result<(StatusCode, HeaderMap, bool), WireError> {
+async fn read_head(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<Head, WireError> {
     loop {
         match stream.read_buf(buf).await {
             Ok(0) if buf.is_empty() => {
@@ -193,17 +192,21 @@ async fn read_head(
     }
 }
 
-/// A parsed head: status, HTTP/1.1 or not, header names with their value spans, head length.
+/// What the exchange needs from a response head, read without building a header map.
 struct Scanned {
     status: StatusCode,
-    version_11: bool,
-    spans: Vec<(HeaderName, usize, usize)>,
+    /// Head length in bytes.
     len: usize,
+    /// The first `Content-Length` value, if any (`Err`: not a number).
+    content_length: Option<Result<usize, ()>>,
+    chunked: bool,
+    keep_alive: bool,
+    set_cookie: bool,
 }
 
-/// Parse a complete head off the front of `buf` (`None`: more bytes needed). Header values
-/// share the head's memory instead of being copied one by one.
-fn parse_head(buf: &mut BytesMut) -> Result<Option<(StatusCode, HeaderMap, bool)>, WireError> {
+/// Parse a complete head off the front of `buf` (`None`: more bytes needed). The head's
+/// bytes are kept as they are; a header map is built from them only if someone asks.
+fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, WireError> {
     let scanned = {
         let bytes: &[u8] = buf;
         let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
@@ -218,18 +221,20 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<(StatusCode, HeaderMap, bool)
     let Some(s) = scanned.map_err(|e| WireError::Invalid(e.to_string()))?? else {
         return Ok(None);
     };
-    let head = buf.split_to(s.len).freeze();
-    let mut headers = HeaderMap::with_capacity(s.spans.len());
-    for (name, start, end) in s.spans {
-        let value = HeaderValue::from_maybe_shared(head.slice(start..end))
-            .map_err(|_| WireError::Invalid(format!("value of header `{name}`")))?;
-        headers.append(name, value);
-    }
-    Ok(Some((s.status, headers, s.version_11)))
+    let raw = buf.split_to(s.len).freeze();
+    Ok(Some(Head { raw, scanned: s }))
+}
+
+/// A complete head: its bytes and what was read from them.
+struct Head {
+    raw: Bytes,
+    scanned: Scanned,
 }
 
 type ScanResult = Result<Result<Option<Scanned>, WireError>, httparse::Error>;
 
+/// httparse checks every header name (a token) and value (no control bytes but tab) as the
+/// header map does, so the map built later from the same bytes accepts them all.
 fn scan<'b>(bytes: &'b [u8], raw: &mut [httparse::Header<'b>]) -> ScanResult {
     let mut resp = httparse::Response::new(raw);
     let len = match resp.parse(bytes)? {
@@ -240,57 +245,59 @@ fn scan<'b>(bytes: &'b [u8], raw: &mut [httparse::Header<'b>]) -> ScanResult {
     let Ok(status) = StatusCode::from_u16(code) else {
         return Ok(Err(WireError::Invalid(format!("status code {code}"))));
     };
-    let base = bytes.as_ptr() as usize;
-    let mut spans = Vec::with_capacity(resp.headers.len());
+    let mut content_length = None;
+    let mut chunked = false;
+    let mut set_cookie = false;
+    // HTTP/1.0 closes unless told otherwise; `close` anywhere wins.
+    let mut close = resp.version != Some(1);
+    let mut close_seen = false;
     for h in resp.headers.iter() {
-        let Ok(name) = HeaderName::from_bytes(h.name.as_bytes()) else {
-            return Ok(Err(WireError::Invalid(format!("header name `{}`", h.name))));
-        };
-        let start = h.value.as_ptr() as usize - base;
-        spans.push((name, start, start + h.value.len()));
-    }
-    Ok(Ok(Some(Scanned {
-        status,
-        version_11: resp.version == Some(1),
-        spans,
-        len,
-    })))
-}
-
-fn connection_keeps_alive(headers: &HeaderMap, version_11: bool) -> bool {
-    let mut close = !version_11;
-    for v in headers.get_all(reqwest::header::CONNECTION) {
-        let v = v.to_str().unwrap_or("");
-        for token in v.split(',').map(str::trim) {
-            if token.eq_ignore_ascii_case("close") {
-                return false;
+        let name = h.name.as_bytes();
+        if name.eq_ignore_ascii_case(b"content-length") {
+            if content_length.is_none() {
+                content_length = Some(
+                    visible_ascii(h.value)
+                        .and_then(|s| s.trim().parse::<usize>().ok())
+                        .ok_or(()),
+                );
             }
-            if token.eq_ignore_ascii_case("keep-alive") {
-                close = false;
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            chunked = chunked
+                || visible_ascii(h.value).is_some_and(|v| {
+                    v.split(',')
+                        .any(|t| t.trim().eq_ignore_ascii_case("chunked"))
+                });
+        } else if name.eq_ignore_ascii_case(b"set-cookie") {
+            set_cookie = true;
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            let v = visible_ascii(h.value).unwrap_or("");
+            for token in v.split(',').map(str::trim) {
+                if token.eq_ignore_ascii_case("close") {
+                    close_seen = true;
+                }
+                if token.eq_ignore_ascii_case("keep-alive") {
+                    close = false;
+                }
             }
         }
     }
-    !close
+    Ok(Ok(Some(Scanned {
+        status,
+        len,
+        content_length,
+        chunked,
+        keep_alive: !close && !close_seen,
+        set_cookie,
+    })))
 }
 
-fn is_chunked(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(reqwest::header::TRANSFER_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case("chunked"))
-}
-
-fn content_length(headers: &HeaderMap) -> Result<Option<usize>, WireError> {
-    let Some(v) = headers.get(reqwest::header::CONTENT_LENGTH) else {
-        return Ok(None);
-    };
-    v.to_str()
-        .ok()
-        .and_then(|s| s.trim().parse::<usize>().ok())
-        .map(Some)
-        .ok_or_else(|| WireError::Invalid("bad content-length".into()))
+/// The value as text if it is visible ASCII (and tabs), as `HeaderValue::to_str` allows.
+fn visible_ascii(v: &[u8]) -> Option<&str> {
+    if v.iter().all(|&b| b == b'\t' || (32..127).contains(&b)) {
+        std::str::from_utf8(v).ok()
+    } else {
+        None
+    }
 }
 
 async fn read_exact_body(
