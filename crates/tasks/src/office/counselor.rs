@@ -2,14 +2,14 @@
 //! and the customer.
 
 use milmove_runner::{TaskResult, User};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::apis::Api;
 use crate::call::{text, Call};
 use crate::context::MilMoveUser;
 use crate::fake::fake_body;
-use crate::office::common::{duty_location_ids, remember_queue_moves};
-use crate::prime::service_items::keep_fields;
+use crate::office::common::remember_queue_moves;
+use crate::office::orders::{update_claimed_order, OrderUpdate};
 use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 
@@ -37,62 +37,22 @@ pub async fn counseling_queue(u: &mut User<MilMoveUser>) -> TaskResult {
 
 /// counselingUpdateOrder: new dates and type for stored orders (duty locations kept).
 pub async fn counseling_update_order(u: &mut User<MilMoveUser>) -> TaskResult {
-    let shared = u.state.shared.clone();
-    let Some(claim) = shared
-        .stores
-        .of(Kind::Order)
-        .claim_where(&mut u.rng, |_| true)
-    else {
-        return Ok(());
+    let update = OrderUpdate {
+        name: COUNSELING_UPDATE_ORDER,
+        require_all: false,
+        order_fields: Some(&["issueDate", "reportByDate", "ordersType"]),
     };
-    let order = claim.object().clone();
-    let (origin, destination) = duty_location_ids(&order);
-    let mut body = fake_body(
-        u,
-        Api::Ghc,
-        "/counseling/orders/{orderID}",
-        "patch",
-        json!({}),
-        false,
-    )?;
-    keep_fields(&mut body, &["issueDate", "reportByDate", "ordersType"]);
-    body["originDutyLocationId"] = Value::String(origin);
-    body["newDutyLocationId"] = Value::String(destination);
-    let path = format!("/ghc/v1/counseling/orders/{}", claim.id());
-    let call = Call::patch(path, COUNSELING_UPDATE_ORDER)
-        .if_match(etag(&order))
-        .json(body);
-    let refetch = Refetch::ghc(Kind::Order, &order);
-    call.send_update(u, claim, Some(refetch)).await;
-    Ok(())
+    update_claimed_order(u, update).await
 }
 
 /// counselingUpdateAllowance: new entitlements for stored orders.
 pub async fn counseling_update_allowance(u: &mut User<MilMoveUser>) -> TaskResult {
-    let shared = u.state.shared.clone();
-    let Some(claim) = shared
-        .stores
-        .of(Kind::Order)
-        .claim_where(&mut u.rng, |_| true)
-    else {
-        return Ok(());
+    let update = OrderUpdate {
+        name: COUNSELING_UPDATE_ALLOWANCE,
+        require_all: false,
+        order_fields: None,
     };
-    let order = claim.object().clone();
-    let body = fake_body(
-        u,
-        Api::Ghc,
-        "/counseling/orders/{orderID}/allowances",
-        "patch",
-        json!({}),
-        false,
-    )?;
-    let path = format!("/ghc/v1/counseling/orders/{}/allowances", claim.id());
-    let call = Call::patch(path, COUNSELING_UPDATE_ALLOWANCE)
-        .if_match(etag(&order))
-        .json(body);
-    let refetch = Refetch::ghc(Kind::Order, &order);
-    call.send_update(u, claim, Some(refetch)).await;
-    Ok(())
+    update_claimed_order(u, update).await
 }
 
 /// updateCustomer: new contact details for a stored customer (an existing current address is

@@ -3,5 +3,6 @@
 pub mod common;
 pub mod counselor;
 pub mod login;
+pub mod orders;
 pub mod tio;
 pub mod too;

@@ -7,8 +7,8 @@ use crate::apis::Api;
 use crate::call::{text, Call};
 use crate::context::MilMoveUser;
 use crate::fake::fake_body;
-use crate::office::common::{duty_location_ids, remember_queue_moves};
-use crate::prime::service_items::keep_fields;
+use crate::office::common::remember_queue_moves;
+use crate::office::orders::{update_claimed_order, OrderUpdate};
 use crate::refetch::Refetch;
 use crate::store::{etag, Kind};
 
@@ -47,55 +47,22 @@ pub async fn moves_queue(u: &mut User<MilMoveUser>) -> TaskResult {
 
 /// updateOrder: new order details (duty locations kept).
 pub async fn update_order(u: &mut User<MilMoveUser>) -> TaskResult {
-    let shared = u.state.shared.clone();
-    let Some(claim) = shared
-        .stores
-        .of(Kind::Order)
-        .claim_where(&mut u.rng, |_| true)
-    else {
-        return Ok(());
+    let update = OrderUpdate {
+        name: UPDATE_ORDER,
+        require_all: true,
+        order_fields: Some(ORDER_FIELDS),
     };
-    let order = claim.object().clone();
-    let (origin, destination) = duty_location_ids(&order);
-    let mut body = fake_body(u, Api::Ghc, "/orders/{orderID}", "patch", json!({}), true)?;
-    keep_fields(&mut body, ORDER_FIELDS);
-    body["originDutyLocationId"] = Value::String(origin);
-    body["newDutyLocationId"] = Value::String(destination);
-    let path = format!("/ghc/v1/orders/{}", claim.id());
-    let call = Call::patch(path, UPDATE_ORDER)
-        .if_match(etag(&order))
-        .json(body);
-    let refetch = Refetch::ghc(Kind::Order, &order);
-    call.send_update(u, claim, Some(refetch)).await;
-    Ok(())
+    update_claimed_order(u, update).await
 }
 
 /// updateAllowance: new entitlements.
 pub async fn update_allowance(u: &mut User<MilMoveUser>) -> TaskResult {
-    let shared = u.state.shared.clone();
-    let Some(claim) = shared
-        .stores
-        .of(Kind::Order)
-        .claim_where(&mut u.rng, |_| true)
-    else {
-        return Ok(());
+    let update = OrderUpdate {
+        name: UPDATE_ALLOWANCE,
+        require_all: false,
+        order_fields: None,
     };
-    let order = claim.object().clone();
-    let body = fake_body(
-        u,
-        Api::Ghc,
-        "/orders/{orderID}/allowances",
-        "patch",
-        json!({}),
-        false,
-    )?;
-    let path = format!("/ghc/v1/orders/{}/allowances", claim.id());
-    let call = Call::patch(path, UPDATE_ALLOWANCE)
-        .if_match(etag(&order))
-        .json(body);
-    let refetch = Refetch::ghc(Kind::Order, &order);
-    call.send_update(u, claim, Some(refetch)).await;
-    Ok(())
+    update_claimed_order(u, update).await
 }
 
 /// updateMoveTaskOrderStatus: approves a submitted move (with move management and counseling
