@@ -129,6 +129,12 @@ impl WorkflowState {
     pub fn running(&self) -> bool {
         self.started.is_some() && self.failed_step.is_none()
     }
+
+    /// A copy of the object `pick` chooses, if the iteration is still going and has it: what
+    /// each step starts from.
+    pub fn live(&self, pick: impl FnOnce(&Self) -> &Option<Value>) -> Option<Value> {
+        pick(self).clone().filter(|_| self.running())
+    }
 }
 
 /// The per-user state of every MilMove user class.

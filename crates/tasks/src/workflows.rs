@@ -98,13 +98,7 @@ timed_step! {
 }
 
 async fn hhg_post_counseling_info_step(u: &mut User<MilMoveUser>) -> TaskResult {
-    let Some(mto) = u
-        .state
-        .workflow
-        .move_task_order
-        .clone()
-        .filter(|_| u.state.workflow.running())
-    else {
+    let Some(mto) = u.state.workflow.live(|w| &w.move_task_order) else {
         return Ok(());
     };
     let path = format!(
@@ -127,13 +121,7 @@ timed_step! {
 }
 
 async fn hhg_create_shipment_step(u: &mut User<MilMoveUser>) -> TaskResult {
-    let Some(mto) = u
-        .state
-        .workflow
-        .move_task_order
-        .clone()
-        .filter(|_| u.state.workflow.running())
-    else {
+    let Some(mto) = u.state.workflow.live(|w| &w.move_task_order) else {
         return Ok(());
     };
     let body = create_shipment_body(u, text(&mto, "id"))?;
@@ -151,13 +139,7 @@ timed_step! {
 }
 
 async fn hhg_approve_shipment_step(u: &mut User<MilMoveUser>) -> TaskResult {
-    let Some(shipment) = u
-        .state
-        .workflow
-        .shipment
-        .clone()
-        .filter(|_| u.state.workflow.running())
-    else {
+    let Some(shipment) = u.state.workflow.live(|w| &w.shipment) else {
         return Ok(());
     };
     let refetch =
@@ -177,13 +159,7 @@ timed_step! {
 }
 
 async fn hhg_request_shuttle_step(u: &mut User<MilMoveUser>) -> TaskResult {
-    let Some(shipment) = u
-        .state
-        .workflow
-        .shipment
-        .clone()
-        .filter(|_| u.state.workflow.running())
-    else {
+    let Some(shipment) = u.state.workflow.live(|w| &w.shipment) else {
         return Ok(());
     };
     let body = create_service_item_body(u, &shipment, "MTOServiceItemShuttle", "DOSHUT")?;
@@ -224,13 +200,7 @@ timed_step! {
 }
 
 async fn hhg_update_shipment_step(u: &mut User<MilMoveUser>) -> TaskResult {
-    let Some(shipment) = u
-        .state
-        .workflow
-        .shipment
-        .clone()
-        .filter(|_| u.state.workflow.running())
-    else {
+    let Some(shipment) = u.state.workflow.live(|w| &w.shipment) else {
         return Ok(());
     };
     let body = update_shipment_body(u, 4000)?;
