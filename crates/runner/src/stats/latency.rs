@@ -41,6 +41,23 @@ impl LatencyStats {
         }
     }
 
+    /// A series from its parts (a decoded delta); the caller checked that they agree.
+    pub(crate) fn from_parts(
+        histogram: Histogram<u64>,
+        count: u64,
+        sum_us: u64,
+        min_us: u64,
+        max_us: u64,
+    ) -> Self {
+        Self {
+            histogram,
+            count,
+            sum_us,
+            min_us,
+            max_us,
+        }
+    }
+
     /// Records one sample in microseconds.
     #[inline]
     pub fn record(&mut self, us: u64) {

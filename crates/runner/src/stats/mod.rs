@@ -22,6 +22,12 @@
 //! `PREFIX_stats_history.csv` and keeps the aggregated row in memory. [`StatsHub::reset`] is
 //! `--reset-stats`.
 //!
+//! # Distributed runs
+//! [`StatsHub::take_delta`] hands out what was recorded since the previous delta as a
+//! serialisable [`StatsDelta`] (HDR histograms in the compressed V2 format);
+//! [`StatsHub::apply_delta`] merges one into another hub exactly. A master keeps an ordinary
+//! hub fed by its workers' deltas, so every report works on the merged figures.
+//!
 //! Which latency series is reported: [`EntrySnapshot::primary`] is the corrected series when
 //! corrected samples exist, the raw one otherwise; both stay available side by side.
 //!
@@ -40,6 +46,7 @@
 //! assert_eq!(snap.errors[0].error, "HTTP 500");
 //! ```
 
+mod delta;
 mod hash;
 mod history;
 mod hub;
@@ -48,6 +55,7 @@ mod shard;
 mod snapshot;
 mod window;
 
+pub use delta::{DeltaError, EntryDelta, ErrorCount, ExceptionDelta, SeriesDelta, StatsDelta};
 pub use history::{HistoryRow, HistorySample, NUM_PERCENTILES};
 pub use hub::{StatsConfig, StatsHub};
 pub use latency::{LatencyStats, SIGNIFICANT_DIGITS};
