@@ -1,0 +1,3 @@
+//! placeholder
+/// x
+#[derive(Debug, Clone, clap::Args)] pub struct ClusterArgs {}
