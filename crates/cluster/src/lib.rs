@@ -53,6 +53,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod args;
 mod error;
 pub mod headless;
 mod master;
@@ -61,8 +62,8 @@ mod sysstat;
 mod tls;
 mod worker;
 
+pub use args::{ClusterArgs, Role};
 pub use error::ClusterError;
-pub use headless::ClusterArgs;
 pub use master::{
     Master, MasterConfig, MasterEvent, MasterPhase, MasterStatus, TestPlan, WorkerInfo,
     WorkerState, DEFAULT_MASTER_PORT,

@@ -1,9 +1,7 @@
 //! The generated protocol types (from `proto/milmove_cluster.proto`) and their conversions to
 //! and from the runner's [`StatsDelta`].
 
-use milmove_runner::stats::{
-    EntryDelta, ErrorCount, ExceptionDelta, SeriesDelta, StatsDelta,
-};
+use milmove_runner::stats::{EntryDelta, ErrorCount, ExceptionDelta, SeriesDelta, StatsDelta};
 
 /// Messages and the gRPC service, generated at build time by a pure-Rust protobuf compiler.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]

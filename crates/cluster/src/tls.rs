@@ -53,10 +53,7 @@ impl MasterTls {
 
     /// Reads a certificate chain and a private key from PEM files.
     pub fn from_files(cert: &Path, key: &Path) -> Result<Self, ClusterError> {
-        let (cert_pem, key_pem) = (
-            read(cert, "certificate")?,
-            read(key, "private key")?,
-        );
+        let (cert_pem, key_pem) = (read(cert, "certificate")?, read(key, "private key")?);
         check_pem(&cert_pem, cert, "certificate")?;
         check_pem(&key_pem, key, "private key")?;
         Ok(Self { cert_pem, key_pem })

@@ -36,6 +36,20 @@ impl TagFilter {
         }
     }
 
+    /// The `--tags` given (sorted; empty = no restriction), e.g. to pass the filter on.
+    pub fn included(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.include.iter().flatten().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// The `--exclude-tags` given (sorted).
+    pub fn excluded(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.exclude.iter().cloned().collect();
+        v.sort();
+        v
+    }
+
     /// Whether the filter restricts anything.
     pub fn is_active(&self) -> bool {
         self.include.is_some() || !self.exclude.is_empty()

@@ -22,6 +22,8 @@ pub(crate) struct Test {
     pub(crate) arrival_rate: Option<f64>,
     /// False once the master sent `Stop`.
     pub(crate) running: bool,
+    /// Users per class when the stop was sent.
+    pub(crate) users_at_stop: BTreeMap<String, u64>,
     pub(crate) epoch: u64,
     pub(crate) started: Instant,
 }
@@ -47,6 +49,8 @@ pub(crate) struct Shared {
     pub(crate) events: broadcast::Sender<MasterEvent>,
     /// Bumped at every registry change (joins, losses, stops), for waiters.
     pub(crate) changed: watch::Sender<u64>,
+    /// Set by `shutdown`: connections closing now are expected.
+    pub(crate) shutting_down: std::sync::atomic::AtomicBool,
 }
 
 /// Why the master refuses a worker's `Hello`.
@@ -152,7 +156,11 @@ impl Shared {
         if rejoin {
             tracing::info!(
                 "worker {id} ({host}) {}; {connected} workers connected",
-                if was_lost { "rejoined after it was lost" } else { "reconnected" }
+                if was_lost {
+                    "rejoined after it was lost"
+                } else {
+                    "reconnected"
+                }
             );
             self.event(MasterEvent::WorkerRejoined { id, host });
         } else {
@@ -171,10 +179,15 @@ impl Shared {
     /// The session of `worker` ended (stream closed or broken).
     pub(crate) fn session_ended(&self, worker: &str, session: u64, why: &str) {
         let mut st = self.state.lock();
-        let Some(w) = st.workers.get_mut(worker) else { return };
+        let Some(w) = st.workers.get_mut(worker) else {
+            return;
+        };
         if w.session.as_ref().is_some_and(|s| s.id == session) {
             w.session = None;
-            if !w.is_lost() {
+            let expected = self
+                .shutting_down
+                .load(std::sync::atomic::Ordering::Relaxed);
+            if !w.is_lost() && !expected {
                 w.info.state = WorkerState::Disconnected;
                 tracing::warn!(
                     "worker {worker}: connection ended ({why}); it keeps its users while it \
@@ -193,7 +206,9 @@ impl Shared {
         let Some(kind) = msg.kind else { return };
         let mut st = self.state.lock();
         let current = st.test.as_ref().map(|t| (t.id, t.epoch, t.running));
-        let Some(w) = st.workers.get_mut(worker) else { return };
+        let Some(w) = st.workers.get_mut(worker) else {
+            return;
+        };
         let is_current_session = w.session.as_ref().is_some_and(|s| s.id == session);
         if is_current_session && !w.is_lost() {
             w.heard();
@@ -238,6 +253,9 @@ impl Shared {
             W::Delta(d) => self.apply(&mut st, worker, d, current),
             W::Stopped(s) => {
                 w.stopped_test = Some(s.test_id);
+                if !w.is_lost() {
+                    w.info.state = WorkerState::Stopped;
+                }
                 if current.is_some_and(|c| c.0 == s.test_id) {
                     st.cut_requests += s.cut_requests;
                     st.cut_users += s.cut_users;
@@ -252,7 +270,9 @@ impl Shared {
     }
 
     fn apply(&self, st: &mut State, worker: &str, d: pb::Delta, current: Option<(u64, u64, bool)>) {
-        let Some(w) = st.workers.get_mut(worker) else { return };
+        let Some(w) = st.workers.get_mut(worker) else {
+            return;
+        };
         if d.seq <= w.applied_seq {
             w.info.duplicates_dropped += 1;
         } else {
@@ -313,7 +333,9 @@ impl Shared {
         );
         let (test_id, epoch, base) = (test.id, test.epoch, test.params.clone());
         for (id, share) in active.iter().zip(shares) {
-            let Some(w) = st.workers.get_mut(id) else { continue };
+            let Some(w) = st.workers.get_mut(id) else {
+                continue;
+            };
             let mut params = base.clone();
             params.first_user_id = (w.info.index + 1) << 32;
             params.seed = base.seed.map(|s| mix(s, w.info.index));

@@ -257,6 +257,7 @@ impl Master {
             }),
             events: broadcast::channel(256).0,
             changed: watch::channel(0).0,
+            shutting_down: std::sync::atomic::AtomicBool::new(false),
         });
         let service = pb::cluster_server::ClusterServer::new(service::ClusterService {
             shared: shared.clone(),
@@ -265,9 +266,11 @@ impl Master {
         .max_encoding_message_size(64 << 20);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-        let server = builder.add_service(service).serve_with_incoming_shutdown(incoming, async {
-            let _ = stop_rx.await;
-        });
+        let server = builder
+            .add_service(service)
+            .serve_with_incoming_shutdown(incoming, async {
+                let _ = stop_rx.await;
+            });
         let mut tasks = vec![tokio::spawn(async move {
             if let Err(e) = server.await {
                 tracing::error!("master server on {addr} failed: {e}");
@@ -412,6 +415,7 @@ impl Master {
             spawn_rate,
             arrival_rate: plan.arrival_rate,
             running: true,
+            users_at_stop: BTreeMap::new(),
             epoch: 0,
             started: Instant::now(),
         });
@@ -466,8 +470,19 @@ impl Master {
             let Some(t) = st.test.as_mut() else {
                 return Vec::new();
             };
-            t.running = false;
             let id = t.id;
+            if t.running {
+                t.running = false;
+                let mut by_class = BTreeMap::new();
+                for w in st.workers.values().filter(|w| !w.is_lost()) {
+                    for (c, n) in &w.info.users_by_class {
+                        *by_class.entry(c.clone()).or_insert(0) += n;
+                    }
+                }
+                if let Some(t) = st.test.as_mut() {
+                    t.users_at_stop = by_class;
+                }
+            }
             let msg = master_msg(M::Stop(pb::Stop { test_id: id, now }));
             self.shared.broadcast(&st, &msg);
             id
@@ -509,6 +524,15 @@ impl Master {
             }
             let _ = tokio::time::timeout(Duration::from_millis(500), changed.changed()).await;
         }
+    }
+
+    /// Users per class over the workers that were not lost, when the stop was sent.
+    pub fn users_by_class_at_stop(&self) -> BTreeMap<String, u64> {
+        let st = self.shared.state.lock();
+        st.test
+            .as_ref()
+            .map(|t| t.users_at_stop.clone())
+            .unwrap_or_default()
     }
 
     /// Where the current test stands.
@@ -569,6 +593,9 @@ impl Master {
 
     /// Tells every worker to quit (they stop their users first) and stops listening.
     pub async fn shutdown(&self, reason: &str) {
+        self.shared
+            .shutting_down
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         {
             let st = self.shared.state.lock();
             let msg = master_msg(M::Quit(pb::Quit {

@@ -57,12 +57,14 @@ pub(crate) async fn run(
     } else {
         config.master_host.clone()
     };
-    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let url = format!("{scheme}://{host_text}:{}", config.master_port);
     let mut endpoint = Endpoint::from_shared(url.clone())
-        .map_err(|e| {
-            ClusterError::Config(format!("invalid master address {url}: {}", chain(&e)))
-        })?
+        .map_err(|e| ClusterError::Config(format!("invalid master address {url}: {}", chain(&e))))?
         .connect_timeout(config.connect_timeout)
         .tcp_nodelay(true);
     if let Some(tls) = &config.tls {
@@ -198,7 +200,9 @@ async fn session(worker: &Arc<Worker>, endpoint: &Endpoint, url: &str) -> Sessio
         Ok(Ok(Some(pb::MasterMessage {
             kind: Some(M::Welcome(w)),
         }))) => w,
-        Ok(Ok(Some(_))) => return SessionEnd::Retry("the master did not start with Welcome".into()),
+        Ok(Ok(Some(_))) => {
+            return SessionEnd::Retry("the master did not start with Welcome".into())
+        }
         Ok(Ok(None)) => return SessionEnd::Retry("the master closed the stream".into()),
         Ok(Err(s)) => return SessionEnd::Retry(format!("stream error: {}", s.message())),
         Err(_) => return SessionEnd::Retry("no welcome from the master".into()),

@@ -148,13 +148,20 @@ impl Worker {
         if let Some(t) = core.test.as_mut() {
             if t.id == share.test_id && !t.stopping {
                 t.epoch = share.epoch;
-                if let Err(e) = t.runner.set_share(&counts, share.spawn_rate, share.arrival_rate) {
+                if let Err(e) = t
+                    .runner
+                    .set_share(&counts, share.spawn_rate, share.arrival_rate)
+                {
                     tracing::error!("cannot run the share the master sent: {e}");
                 }
                 return;
             }
             if !t.stopping {
-                tracing::warn!("test {} replaced by test {}: stopping it now", t.id, share.test_id);
+                tracing::warn!(
+                    "test {} replaced by test {}: stopping it now",
+                    t.id,
+                    share.test_id
+                );
                 t.stopping = true;
                 t.runner.stop_now();
             }
@@ -164,19 +171,23 @@ impl Worker {
         let classes = match (self.factory)(&settings) {
             Ok(c) => c,
             Err(e) => {
-                tracing::error!("cannot build the user classes of test {}: {e}", share.test_id);
+                tracing::error!(
+                    "cannot build the user classes of test {}: {e}",
+                    share.test_id
+                );
                 return;
             }
         };
         let first_id = params.first_user_id + (core.runs << 24);
         let config = settings.run_config(self.config.stats.clone());
-        let runner = match ShareRunner::start(config, classes, milmove_runner::Hooks::default(), first_id) {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!("cannot start test {}: {e}", share.test_id);
-                return;
-            }
-        };
+        let runner =
+            match ShareRunner::start(config, classes, milmove_runner::Hooks::default(), first_id) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!("cannot start test {}: {e}", share.test_id);
+                    return;
+                }
+            };
         core.runs += 1;
         if let Err(e) = runner.set_share(&counts, share.spawn_rate, share.arrival_rate) {
             tracing::error!("cannot run the share the master sent: {e}");
@@ -211,7 +222,11 @@ impl Worker {
     /// The test's runner has ended: queue its last figures and say so.
     fn runner_ended(&self, test_id: u64, cut_requests: u64, cut_users: u64) {
         let mut core = self.core.lock();
-        let Some(t) = core.test.as_mut().filter(|t| t.id == test_id && !t.finished) else {
+        let Some(t) = core
+            .test
+            .as_mut()
+            .filter(|t| t.id == test_id && !t.finished)
+        else {
             return;
         };
         t.stopping = true;
