@@ -411,9 +411,10 @@ pub async fn run_worker_cli(
     args: &ClusterArgs,
     classes: Vec<String>,
     factory: ClassFactory,
+    hooks: milmove_runner::Hooks,
 ) -> i32 {
     let config = match args.worker_config(classes) {
-        Ok(c) => c,
+        Ok(c) => crate::worker::WorkerConfig { hooks, ..c },
         Err(e) => {
             eprintln!("error: {e}");
             return CONFIG_ERROR_EXIT_CODE;

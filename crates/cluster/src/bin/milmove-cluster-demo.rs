@@ -34,6 +34,21 @@ struct Cli {
     /// Wait between tasks: seconds (`0`, `1.5`) or a range (`0.5..1.0`).
     #[arg(long, default_value = "0.05..0.15", env = "MILMOVE_LOAD_WAIT")]
     wait: Wait,
+
+    /// Worker (tests): append every request as `NAME<TAB>MICROSECONDS` to this file.
+    #[arg(long, hide = true)]
+    samples_file: Option<std::path::PathBuf>,
+}
+
+/// A request listener writing every sample to `path` (one line each, unbuffered).
+fn sample_writer(path: &std::path::Path) -> std::io::Result<Hooks> {
+    use std::io::Write;
+    let file = std::sync::Mutex::new(std::fs::File::create(path)?);
+    Ok(Hooks::default().on_request(move |r| {
+        if let Ok(mut f) = file.lock() {
+            let _ = writeln!(f, "{}\t{}", r.name, r.response_time_us);
+        }
+    }))
 }
 
 async fn read_index(u: &mut User<()>) -> TaskResult {
@@ -134,10 +149,17 @@ fn main() -> ExitCode {
             }
             let names = classes(wait).iter().map(|c| c.name().to_owned()).collect();
             let factory = Arc::new(move |_: &milmove_cluster::TestSettings| Ok(classes(wait)));
+            let hooks = match cli.samples_file.as_deref().map(sample_writer).transpose() {
+                Ok(h) => h.unwrap_or_default(),
+                Err(e) => {
+                    eprintln!("error: --samples-file: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let Some(rt) = runtime() else {
                 return ExitCode::from(2);
             };
-            let code = rt.block_on(run_worker_cli(&cli.cluster, names, factory));
+            let code = rt.block_on(run_worker_cli(&cli.cluster, names, factory, hooks));
             rt.shutdown_timeout(std::time::Duration::from_millis(200));
             ExitCode::from(code.clamp(0, 255) as u8)
         }

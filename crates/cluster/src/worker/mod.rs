@@ -42,6 +42,8 @@ pub struct WorkerConfig {
     pub worker_id: Option<String>,
     /// Options of the worker's own statistics.
     pub stats: StatsConfig,
+    /// Hooks of every test the worker runs (e.g. a request listener).
+    pub hooks: milmove_runner::Hooks,
 }
 
 impl Default for WorkerConfig {
@@ -59,6 +61,7 @@ impl Default for WorkerConfig {
             retry_interval: Duration::from_secs(1),
             worker_id: None,
             stats: StatsConfig::default(),
+            hooks: milmove_runner::Hooks::default(),
         }
     }
 }

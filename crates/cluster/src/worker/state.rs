@@ -180,14 +180,14 @@ impl Worker {
         };
         let first_id = params.first_user_id + (core.runs << 24);
         let config = settings.run_config(self.config.stats.clone());
-        let runner =
-            match ShareRunner::start(config, classes, milmove_runner::Hooks::default(), first_id) {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::error!("cannot start test {}: {e}", share.test_id);
-                    return;
-                }
-            };
+        let runner = match ShareRunner::start(config, classes, self.config.hooks.clone(), first_id)
+        {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!("cannot start test {}: {e}", share.test_id);
+                return;
+            }
+        };
         core.runs += 1;
         if let Err(e) = runner.set_share(&counts, share.spawn_rate, share.arrival_rate) {
             tracing::error!("cannot run the share the master sent: {e}");
