@@ -112,7 +112,9 @@ async fn a_worker_of_another_version_is_refused_clearly() {
     assert_eq!(err.code(), tonic::Code::FailedPrecondition);
     assert!(
         err.message().contains("protocol version mismatch")
-            && err.message().contains(&format!("speaks version {}", PROTOCOL_VERSION + 1)),
+            && err
+                .message()
+                .contains(&format!("speaks version {}", PROTOCOL_VERSION + 1)),
         "{}",
         err.message()
     );
@@ -120,7 +122,10 @@ async fn a_worker_of_another_version_is_refused_clearly() {
     let hb = pb::WorkerMessage {
         kind: Some(W::Heartbeat(Default::default())),
     };
-    let err = join(m.local_addr().port(), hb).await.err().expect("refused");
+    let err = join(m.local_addr().port(), hb)
+        .await
+        .err()
+        .expect("refused");
     assert!(err.message().contains("first message must be Hello"));
     m.shutdown("done").await;
 }
@@ -190,7 +195,9 @@ async fn resent_deltas_are_applied_once_and_acknowledged() {
     let m = master(MasterConfig::default()).await;
     let port = m.local_addr().port();
     let mut w = join(port, hello("w1", PROTOCOL_VERSION)).await.unwrap();
-    let welcome = w.next(|k| if let M::Welcome(x) = k { Some(x) } else { None }).await;
+    let welcome = w
+        .next(|k| if let M::Welcome(x) = k { Some(x) } else { None })
+        .await;
     assert_eq!(welcome.acked_seq, 0);
     let test_id = m
         .start(&TestPlan {
@@ -199,7 +206,9 @@ async fn resent_deltas_are_applied_once_and_acknowledged() {
             ..Default::default()
         })
         .unwrap();
-    let share = w.next(|k| if let M::Share(x) = k { Some(x) } else { None }).await;
+    let share = w
+        .next(|k| if let M::Share(x) = k { Some(x) } else { None })
+        .await;
     assert_eq!(share.test_id, test_id);
     assert_eq!(share.users_by_class["Web"], 3);
     w.delta(1, test_id, 5);
@@ -207,22 +216,30 @@ async fn resent_deltas_are_applied_once_and_acknowledged() {
     w.delta(2, test_id, 7); // a resend
     let mut acked = 0;
     while acked < 2 {
-        acked = w.next(|k| if let M::Ack(a) = k { Some(a.seq) } else { None }).await;
+        acked = w
+            .next(|k| if let M::Ack(a) = k { Some(a.seq) } else { None })
+            .await;
     }
     // A deltas of another test does not count.
     w.delta(3, test_id + 5, 11);
     while acked < 3 {
-        acked = w.next(|k| if let M::Ack(a) = k { Some(a.seq) } else { None }).await;
+        acked = w
+            .next(|k| if let M::Ack(a) = k { Some(a.seq) } else { None })
+            .await;
     }
     drop(w);
     // Reconnect: the welcome says what was applied, so only newer deltas are resent.
     let mut w = join(port, hello("w1", PROTOCOL_VERSION)).await.unwrap();
-    let welcome = w.next(|k| if let M::Welcome(x) = k { Some(x) } else { None }).await;
+    let welcome = w
+        .next(|k| if let M::Welcome(x) = k { Some(x) } else { None })
+        .await;
     assert_eq!(welcome.acked_seq, 3);
     w.delta(2, test_id, 7); // stale resend after the reconnect: dropped
     w.delta(4, test_id, 1);
     while acked < 4 {
-        acked = w.next(|k| if let M::Ack(a) = k { Some(a.seq) } else { None }).await;
+        acked = w
+            .next(|k| if let M::Ack(a) = k { Some(a.seq) } else { None })
+            .await;
     }
     assert_eq!(m.stats().snapshot().total.num_requests, 5 + 7 + 1);
     let info = &m.workers()[0];

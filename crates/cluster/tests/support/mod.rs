@@ -33,6 +33,8 @@ pub fn free_port() -> u16 {
 pub struct CountingServer {
     pub url: String,
     count: Arc<AtomicU64>,
+    /// Per client IP: requests and the latest arrival (ns after `epoch`).
+    by_peer: Arc<Mutex<std::collections::HashMap<std::net::IpAddr, (u64, u64)>>>,
     /// Nanoseconds after `epoch` of the latest request.
     last_ns: Arc<AtomicU64>,
     epoch: Instant,
@@ -45,7 +47,8 @@ impl CountingServer {
     }
 
     pub async fn start_on(addr: &str) -> Self {
-        use axum::extract::State;
+        use axum::extract::{ConnectInfo, State};
+        let by_peer = Arc::new(Mutex::new(std::collections::HashMap::new()));
         let count = Arc::new(AtomicU64::new(0));
         let last_ns = Arc::new(AtomicU64::new(0));
         let epoch = Instant::now();
@@ -54,22 +57,32 @@ impl CountingServer {
             count: Arc<AtomicU64>,
             last_ns: Arc<AtomicU64>,
             epoch: Instant,
+            by_peer: Arc<Mutex<std::collections::HashMap<std::net::IpAddr, (u64, u64)>>>,
         }
-        async fn any(State(s): State<S>) -> &'static str {
+        async fn any(
+            State(s): State<S>,
+            ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+        ) -> &'static str {
             s.count.fetch_add(1, Ordering::SeqCst);
             let ns = s.epoch.elapsed().as_nanos() as u64;
             s.last_ns.fetch_max(ns, Ordering::SeqCst);
+            let mut m = s.by_peer.lock().unwrap();
+            let e = m.entry(peer.ip()).or_insert((0, 0));
+            e.0 += 1;
+            e.1 = e.1.max(ns);
             "ok"
         }
         let app = axum::Router::new().fallback(any).with_state(S {
             count: count.clone(),
             last_ns: last_ns.clone(),
             epoch,
+            by_peer: by_peer.clone(),
         });
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
@@ -79,6 +92,7 @@ impl CountingServer {
         Self {
             url,
             count,
+            by_peer,
             last_ns,
             epoch,
             shutdown: Some(tx),
@@ -87,6 +101,14 @@ impl CountingServer {
 
     pub fn count(&self) -> u64 {
         self.count.load(Ordering::SeqCst)
+    }
+
+    /// Requests from `ip` and when the latest of them arrived.
+    pub fn from_peer(&self, ip: std::net::IpAddr) -> (u64, Option<Instant>) {
+        let m = self.by_peer.lock().unwrap();
+        m.get(&ip).map_or((0, None), |&(n, ns)| {
+            (n, Some(self.epoch + Duration::from_nanos(ns)))
+        })
     }
 
     /// When the latest request arrived.
