@@ -169,7 +169,7 @@ fn a_worker_cut_off_by_the_network_is_lost_stops_and_rejoins() {
     cut_off.wait_line("running", Duration::from_secs(30));
     std::thread::sleep(Duration::from_secs(3));
     assert!(
-        server.from_peer(peer).0 > 0,
+        server.requests_from(peer).0 > 0,
         "the namespaced worker sends load"
     );
 
@@ -181,7 +181,7 @@ fn a_worker_cut_off_by_the_network_is_lost_stops_and_rejoins() {
         cut_off.wait_line("heard nothing from the master", Duration::from_secs(10));
     assert!(stopped_at.duration_since(cut_at) <= Duration::from_millis(5_500));
     std::thread::sleep(Duration::from_secs(2));
-    let (n_stopped, last) = server.from_peer(peer);
+    let (n_stopped, last) = server.requests_from(peer);
     let last = last.unwrap();
     assert!(
         last.saturating_duration_since(cut_at) <= Duration::from_millis(5_300),
@@ -190,14 +190,14 @@ fn a_worker_cut_off_by_the_network_is_lost_stops_and_rejoins() {
     );
     // The other worker took its users: the load goes on.
     let local_ip: IpAddr = "10.213.8.1".parse().unwrap();
-    let before = server.from_peer(local_ip).0;
+    let before = server.requests_from(local_ip).0;
     std::thread::sleep(Duration::from_secs(1));
-    assert!(server.from_peer(local_ip).0 > before, "the run goes on");
+    assert!(server.requests_from(local_ip).0 > before, "the run goes on");
 
     net.set_master_link(true);
     master.wait_line("rejoined after it was lost", Duration::from_secs(20));
     let deadline = Instant::now() + Duration::from_secs(15);
-    while server.from_peer(peer).0 == n_stopped {
+    while server.requests_from(peer).0 == n_stopped {
         assert!(
             Instant::now() < deadline,
             "the rejoined worker got no users"

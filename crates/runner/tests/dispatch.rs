@@ -110,9 +110,9 @@ mod across_workers {
             for workers in 1..=7 {
                 let shares = distribute(&classes, users, 10.0, None, workers);
                 assert_eq!(shares.len(), workers);
-                for c in 0..classes.len() {
+                for (c, &expected) in single.iter().enumerate() {
                     let total: usize = shares.iter().map(|s| s.users_by_class[c]).sum();
-                    assert_eq!(total, single[c], "class {c}, {users} users on {workers}");
+                    assert_eq!(total, expected, "class {c}, {users} users on {workers}");
                     let (lo, hi) = minmax(shares.iter().map(|s| s.users_by_class[c]));
                     assert!(hi - lo <= 1, "class {c} uneven: {shares:?}");
                 }

@@ -104,7 +104,7 @@ impl CountingServer {
     }
 
     /// Requests from `ip` and when the latest of them arrived.
-    pub fn from_peer(&self, ip: std::net::IpAddr) -> (u64, Option<Instant>) {
+    pub fn requests_from(&self, ip: std::net::IpAddr) -> (u64, Option<Instant>) {
         let m = self.by_peer.lock().unwrap();
         m.get(&ip).map_or((0, None), |&(n, ns)| {
             (n, Some(self.epoch + Duration::from_nanos(ns)))

@@ -40,7 +40,7 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use super::hub::StatsHub;
-use super::latency::{new_histogram, LatencyStats};
+use super::latency::{LatencyStats, SIGNIFICANT_DIGITS};
 use super::shard::EntryAcc;
 use super::snapshot::ExceptionSnapshot;
 
@@ -367,6 +367,13 @@ fn decode_series(e: &EntryDelta, s: &SeriesDelta) -> Result<LatencyStats, DeltaE
     let decoded: Histogram<u64> = Deserializer::new()
         .deserialize(&mut s.histogram.as_slice())
         .map_err(|err| histogram_error(format!("{err:?}")))?;
+    if decoded.sigfig() != SIGNIFICANT_DIGITS || decoded.low() != 1 {
+        return Err(histogram_error(format!(
+            "{} significant digits from {} µs (expected {SIGNIFICANT_DIGITS} from 1 µs)",
+            decoded.sigfig(),
+            decoded.low()
+        )));
+    }
     if decoded.len() != s.count {
         return Err(DeltaError::Inconsistent {
             method: e.method.clone(),
@@ -385,12 +392,9 @@ fn decode_series(e: &EntryDelta, s: &SeriesDelta) -> Result<LatencyStats, DeltaE
             message: format!("minimum {} µs above maximum {} µs", s.min_us, s.max_us),
         });
     }
-    // The decoded histogram has fixed bounds; fold it into an auto-resizing one so later
-    // merges can grow it.
-    let mut histogram = new_histogram();
-    histogram
-        .add(&decoded)
-        .map_err(|err| histogram_error(format!("{err:?}")))?;
+    // The decoded histogram has fixed bounds: let it grow in later merges.
+    let mut histogram = decoded;
+    histogram.auto(true);
     let (min_us, max_us) = if s.count == 0 {
         (u64::MAX, 0)
     } else {
