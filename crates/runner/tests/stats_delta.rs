@@ -145,11 +145,15 @@ fn concurrent_recording_is_in_exactly_one_delta() {
     let master = hub();
     let done = Arc::new(AtomicBool::new(false));
     let recorded = Arc::new(AtomicU64::new(0));
+    let takes = Arc::new(AtomicU64::new(0));
     let threads: Vec<_> = (0..4)
         .map(|t| {
-            let (worker, recorded) = (worker.clone(), recorded.clone());
+            let (worker, recorded, takes) = (worker.clone(), recorded.clone(), takes.clone());
             std::thread::spawn(move || {
-                for i in 0..50_000u64 {
+                // Record until deltas were taken meanwhile (whatever the scheduling).
+                let mut i = 0u64;
+                while i < 50_000 || takes.load(Ordering::Relaxed) < 20 {
+                    i += 1;
                     let mut r = RequestRecord::new("GET", NAMES[(i % 3) as usize], i % 10_007 + t);
                     if i % 17 == 0 {
                         r = r.error("HTTP 500");
@@ -161,11 +165,12 @@ fn concurrent_recording_is_in_exactly_one_delta() {
         })
         .collect();
     let taker = {
-        let (worker, done) = (worker.clone(), done.clone());
+        let (worker, done, takes) = (worker.clone(), done.clone(), takes.clone());
         std::thread::spawn(move || {
             let mut deltas = Vec::new();
             while !done.load(Ordering::Relaxed) {
                 deltas.push(worker.take_delta("w"));
+                takes.fetch_add(1, Ordering::Relaxed);
                 std::thread::yield_now();
             }
             deltas
@@ -177,12 +182,12 @@ fn concurrent_recording_is_in_exactly_one_delta() {
     done.store(true, Ordering::Relaxed);
     let mut deltas = taker.join().unwrap();
     deltas.push(worker.take_delta("w"));
-    assert!(deltas.len() > 2, "deltas were taken while recording");
+    assert!(deltas.len() > 20, "deltas were taken while recording");
     for d in &deltas {
         master.apply_delta(d).unwrap();
     }
     let (m, w) = (master.snapshot(), worker.snapshot());
-    assert_eq!(m.total.num_requests, 200_000);
+    assert!(m.total.num_requests >= 200_000);
     assert_eq!(m.total.num_requests, recorded.load(Ordering::Relaxed));
     assert_eq!(m.total.num_failures, w.total.num_failures);
     assert!(m.total.raw.histogram() == w.total.raw.histogram());

@@ -35,14 +35,14 @@
 
 use std::collections::BTreeMap;
 
-use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
-use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
 
 use super::hub::StatsHub;
-use super::latency::{LatencyStats, SIGNIFICANT_DIGITS};
+use super::latency::LatencyStats;
 use super::shard::EntryAcc;
 use super::snapshot::ExceptionSnapshot;
+use super::v2::{self, Buckets};
 
 /// What a hub's deltas have sent so far (exception counts, by position in the hub's list).
 #[derive(Debug, Default)]
@@ -237,10 +237,10 @@ impl StatsHub {
     /// the delta's samples exactly as if they had been recorded here. The delta is checked
     /// and decoded first; on error nothing of it is applied.
     pub fn apply_delta(&self, delta: &StatsDelta) -> Result<(), DeltaError> {
-        let decoded: Vec<(&EntryDelta, EntryAcc)> = delta
+        let decoded: Vec<DecodedEntry<'_>> = delta
             .entries
             .iter()
-            .map(|e| decode_entry(e).map(|acc| (e, acc)))
+            .map(decode_entry)
             .collect::<Result<_, _>>()?;
         if !decoded.is_empty() {
             let now_ns = u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
@@ -248,8 +248,8 @@ impl StatsHub {
             let last_ns = now_ns.saturating_sub(age_ns).max(1);
             let mut data = self.shards[self.mask + 1].0.lock();
             data.last_record_ns = data.last_record_ns.max(last_ns);
-            for (e, acc) in &decoded {
-                data.entry(&e.method, &e.name).merge(acc);
+            for d in &decoded {
+                d.merge_into(data.entry(&d.row.method, &d.row.name));
             }
         }
         if !delta.exceptions.is_empty() {
@@ -320,7 +320,58 @@ fn series_delta(s: &LatencyStats) -> SeriesDelta {
     }
 }
 
-fn decode_entry(e: &EntryDelta) -> Result<EntryAcc, DeltaError> {
+/// A series read from a delta: its non-zero buckets and exact figures.
+struct DecodedSeries {
+    buckets: Buckets,
+    count: u64,
+    sum_us: u64,
+    min_us: u64,
+    max_us: u64,
+}
+
+impl DecodedSeries {
+    fn merge_into(&self, s: &mut LatencyStats) {
+        s.merge_buckets(
+            &self.buckets,
+            self.count,
+            self.sum_us,
+            self.min_us,
+            self.max_us,
+        );
+    }
+}
+
+/// A row of a delta, checked and decoded (nothing applied yet).
+struct DecodedEntry<'a> {
+    row: &'a EntryDelta,
+    raw: DecodedSeries,
+    corrected: Option<DecodedSeries>,
+}
+
+impl DecodedEntry<'_> {
+    fn merge_into(&self, acc: &mut EntryAcc) {
+        let e = self.row;
+        acc.num_requests += e.num_requests;
+        acc.num_failures += e.num_failures;
+        acc.total_content_length = acc
+            .total_content_length
+            .saturating_add(e.total_content_length);
+        self.raw.merge_into(&mut acc.raw);
+        if let Some(c) = &self.corrected {
+            c.merge_into(acc.corrected.get_or_insert_with(Default::default));
+        }
+        for x in &e.errors {
+            match acc.errors.get_mut(x.error.as_str()) {
+                Some(n) => *n += x.occurrences,
+                None => {
+                    acc.errors.insert(x.error.as_str().into(), x.occurrences);
+                }
+            }
+        }
+    }
+}
+
+fn decode_entry(e: &EntryDelta) -> Result<DecodedEntry<'_>, DeltaError> {
     let inconsistent = |message: String| DeltaError::Inconsistent {
         method: e.method.clone(),
         name: e.name.clone(),
@@ -341,66 +392,47 @@ fn decode_entry(e: &EntryDelta) -> Result<EntryAcc, DeltaError> {
     }
     let raw = decode_series(e, &e.raw)?;
     let corrected = match &e.corrected {
-        Some(c) => Some(Box::new(decode_series(e, c)?)),
+        Some(c) => Some(decode_series(e, c)?),
         None => None,
     };
-    Ok(EntryAcc {
-        num_requests: e.num_requests,
-        num_failures: e.num_failures,
-        total_content_length: e.total_content_length,
+    Ok(DecodedEntry {
+        row: e,
         raw,
         corrected,
-        errors: e
-            .errors
-            .iter()
-            .map(|x| (Box::<str>::from(x.error.as_str()), x.occurrences))
-            .collect(),
     })
 }
 
-fn decode_series(e: &EntryDelta, s: &SeriesDelta) -> Result<LatencyStats, DeltaError> {
-    let histogram_error = |message: String| DeltaError::Histogram {
+fn decode_series(e: &EntryDelta, s: &SeriesDelta) -> Result<DecodedSeries, DeltaError> {
+    let inconsistent = |message: String| DeltaError::Inconsistent {
         method: e.method.clone(),
         name: e.name.clone(),
         message,
     };
-    let decoded: Histogram<u64> = Deserializer::new()
-        .deserialize(&mut s.histogram.as_slice())
-        .map_err(|err| histogram_error(format!("{err:?}")))?;
-    if decoded.sigfig() != SIGNIFICANT_DIGITS || decoded.low() != 1 {
-        return Err(histogram_error(format!(
-            "{} significant digits from {} µs (expected {SIGNIFICANT_DIGITS} from 1 µs)",
-            decoded.sigfig(),
-            decoded.low()
+    let (buckets, total) =
+        v2::read_compressed(&s.histogram).map_err(|message| DeltaError::Histogram {
+            method: e.method.clone(),
+            name: e.name.clone(),
+            message,
+        })?;
+    if total != s.count {
+        return Err(inconsistent(format!(
+            "{} samples announced, {total} in the histogram",
+            s.count
         )));
     }
-    if decoded.len() != s.count {
-        return Err(DeltaError::Inconsistent {
-            method: e.method.clone(),
-            name: e.name.clone(),
-            message: format!(
-                "{} samples announced, {} in the histogram",
-                s.count,
-                decoded.len()
-            ),
-        });
+    if let (Some(first), Some(last)) = (buckets.first(), buckets.last()) {
+        if s.min_us > s.max_us || first.0 > s.min_us || s.max_us < last.0 {
+            return Err(inconsistent(format!(
+                "minimum {} µs and maximum {} µs do not fit the histogram",
+                s.min_us, s.max_us
+            )));
+        }
     }
-    if s.count > 0 && s.min_us > s.max_us {
-        return Err(DeltaError::Inconsistent {
-            method: e.method.clone(),
-            name: e.name.clone(),
-            message: format!("minimum {} µs above maximum {} µs", s.min_us, s.max_us),
-        });
-    }
-    // The decoded histogram has fixed bounds: let it grow in later merges.
-    let mut histogram = decoded;
-    histogram.auto(true);
-    let (min_us, max_us) = if s.count == 0 {
-        (u64::MAX, 0)
-    } else {
-        (s.min_us, s.max_us)
-    };
-    Ok(LatencyStats::from_parts(
-        histogram, s.count, s.sum_us, min_us, max_us,
-    ))
+    Ok(DecodedSeries {
+        buckets,
+        count: s.count,
+        sum_us: s.sum_us,
+        min_us: s.min_us,
+        max_us: s.max_us,
+    })
 }

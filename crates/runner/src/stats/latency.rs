@@ -41,21 +41,28 @@ impl LatencyStats {
         }
     }
 
-    /// A series from its parts (a decoded delta); the caller checked that they agree.
-    pub(crate) fn from_parts(
-        histogram: Histogram<u64>,
+    /// Adds decoded buckets (lowest value of the bucket, count) with their exact count, sum,
+    /// minimum and maximum (a decoded delta; the caller checked that they agree).
+    pub(crate) fn merge_buckets(
+        &mut self,
+        buckets: &[(u64, u64)],
         count: u64,
         sum_us: u64,
         min_us: u64,
         max_us: u64,
-    ) -> Self {
-        Self {
-            histogram,
-            count,
-            sum_us,
-            min_us,
-            max_us,
+    ) {
+        if count == 0 {
+            return;
         }
+        for &(value, n) in buckets {
+            if self.histogram.record_n(value, n).is_err() {
+                self.histogram.saturating_record_n(value, n);
+            }
+        }
+        self.count += count;
+        self.sum_us = self.sum_us.saturating_add(sum_us);
+        self.min_us = self.min_us.min(min_us);
+        self.max_us = self.max_us.max(max_us);
     }
 
     /// Records one sample in microseconds.

@@ -53,6 +53,7 @@ mod hub;
 mod latency;
 mod shard;
 mod snapshot;
+mod v2;
 mod window;
 
 pub use delta::{DeltaError, EntryDelta, ErrorCount, ExceptionDelta, SeriesDelta, StatsDelta};
