@@ -89,44 +89,34 @@ fn every_context_path_copied_exists_and_is_sent() {
                     .filter(|f| *f == source || f.starts_with(&format!("{source}/")))
                     .count();
                 assert!(sent > 0, "COPY {source}: left out by .dockerignore");
-                let tracked = std::fs::metadata(repo_root().join(source)).unwrap();
-                if tracked.is_dir() {
-                    let on_disk = walk(&repo_root().join(source));
-                    let left_out: Vec<_> = on_disk
-                        .iter()
-                        .filter(|f| !f.contains("/target/"))
-                        .filter(|f| !files.contains(f))
-                        .collect();
-                    assert!(
-                        left_out.is_empty(),
-                        "COPY {source}: .dockerignore drops {left_out:?}"
-                    );
-                }
+                // Every file git tracks there is sent (build output and caches may be left out).
+                let left_out: Vec<String> = tracked(source)
+                    .into_iter()
+                    .filter(|f| !files.contains(f))
+                    .collect();
+                assert!(
+                    left_out.is_empty(),
+                    "COPY {source}: .dockerignore drops {left_out:?}"
+                );
             }
         }
     }
 }
 
-/// Every file under `dir`, relative to the repository root.
-fn walk(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(
-                    path.strip_prefix(repo_root())
-                        .unwrap()
-                        .to_string_lossy()
-                        .to_string(),
-                );
-            }
-        }
-    }
-    out
+/// The files git tracks under `path` (relative to the repository root).
+fn tracked(path: &str) -> Vec<String> {
+    let output = std::process::Command::new("git")
+        .args(["ls-files", "--", path])
+        .current_dir(repo_root())
+        .output()
+        .expect("git ls-files");
+    assert!(output.status.success(), "git ls-files {path}");
+    let files: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(!files.is_empty(), "git tracks nothing under {path}");
+    files
 }
 
 /// The words of the `cargo build` step and the binaries its `cp` copies out.
