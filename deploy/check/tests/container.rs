@@ -113,7 +113,7 @@ fn ensure_base(podman: &Podman, debootstrap: &Path) {
         "debootstrap: {}",
         describe(&output)
     );
-    let tar = Command::new("tar")
+    let mut tar = Command::new("tar")
         .arg("-C")
         .arg(&rootfs)
         .args(["-cf", "-", "."])
@@ -123,9 +123,13 @@ fn ensure_base(podman: &Podman, debootstrap: &Path) {
     let import = podman
         .command()
         .args(["import", "-", BASE])
-        .stdin(tar.stdout.unwrap())
+        .stdin(tar.stdout.take().unwrap())
         .output()
         .unwrap();
+    assert!(
+        tar.wait().unwrap().success(),
+        "tar of the debootstrap folder"
+    );
     assert!(
         import.status.success(),
         "podman import: {}",

@@ -30,15 +30,11 @@ fn context_files() -> Vec<String> {
         .expect("walk the context")
 }
 
-fn builder() -> Stage {
-    dockerfile()
-        .stage("builder")
-        .expect("a builder stage")
-        .clone()
+fn builder(file: &Dockerfile) -> Stage {
+    file.stage("builder").expect("a builder stage").clone()
 }
 
-fn runtime() -> Stage {
-    let file = dockerfile();
+fn runtime(file: &Dockerfile) -> Stage {
     let last = file.final_stage().clone();
     assert_eq!(
         last.name.as_deref(),
@@ -120,8 +116,8 @@ fn tracked(path: &str) -> Vec<String> {
 }
 
 /// The words of the `cargo build` step and the binaries its `cp` copies out.
-fn build_step() -> (Vec<String>, BTreeSet<String>) {
-    let runs = shell_runs(&builder());
+fn build_step(file: &Dockerfile) -> (Vec<String>, BTreeSet<String>) {
+    let runs = shell_runs(&builder(file));
     let build = runs
         .iter()
         .find(|r| r.contains("cargo build"))
@@ -137,7 +133,11 @@ fn build_step() -> (Vec<String>, BTreeSet<String>) {
 
 #[test]
 fn the_builder_builds_every_binary_it_copies_out() {
-    let (words, copied) = build_step();
+    check_builder(&dockerfile());
+}
+
+fn check_builder(file: &Dockerfile) {
+    let (words, copied) = build_step(file);
     let cargo_at = words.iter().position(|w| w == "cargo").unwrap();
     assert_eq!(words[cargo_at + 1], "build");
     for required in ["--release", "--locked"] {
@@ -179,8 +179,12 @@ fn the_builder_builds_every_binary_it_copies_out() {
 
 #[test]
 fn the_runtime_copies_and_runs_only_built_binaries() {
-    let (_, built) = build_step();
-    let runtime = runtime();
+    check_runtime_binaries(&dockerfile());
+}
+
+fn check_runtime_binaries(file: &Dockerfile) {
+    let (_, built) = build_step(file);
+    let runtime = runtime(file);
     let mut shipped = BTreeSet::new();
     for copy in copies(&runtime) {
         assert_eq!(
@@ -199,7 +203,7 @@ fn the_runtime_copies_and_runs_only_built_binaries() {
             } else {
                 assert_eq!(
                     source,
-                    &specs_dir(),
+                    &specs_dir(file),
                     "COPY {source}: not produced by the builder"
                 );
             }
@@ -218,7 +222,7 @@ fn the_runtime_copies_and_runs_only_built_binaries() {
             );
         }
     }
-    for run in shell_runs(&builder()) {
+    for run in shell_runs(&builder(file)) {
         for word in run.split_whitespace() {
             if let Some(bin) = word.strip_prefix("/out/bin/").filter(|b| !b.is_empty()) {
                 assert!(
@@ -231,8 +235,8 @@ fn the_runtime_copies_and_runs_only_built_binaries() {
 }
 
 /// Where the builder fetches the specs (`--fetch-specs --swagger-dir DIR`).
-fn specs_dir() -> String {
-    let fetch = shell_runs(&builder())
+fn specs_dir(file: &Dockerfile) -> String {
+    let fetch = shell_runs(&builder(file))
         .into_iter()
         .find(|r| r.contains("--fetch-specs"))
         .expect("the builder fetches the pinned specs");
@@ -242,7 +246,7 @@ fn specs_dir() -> String {
         .position(|w| *w == "--swagger-dir")
         .expect("--swagger-dir");
     assert!(
-        words.iter().any(|w| *w == "/out/bin/milmove-sim"),
+        words.contains(&"/out/bin/milmove-sim"),
         "fetched by the built milmove-sim"
     );
     words[at + 1].to_string()
@@ -250,8 +254,12 @@ fn specs_dir() -> String {
 
 #[test]
 fn the_image_finds_the_fetched_specs() {
-    let specs = specs_dir();
-    let runtime = runtime();
+    check_specs(&dockerfile());
+}
+
+fn check_specs(file: &Dockerfile) {
+    let specs = specs_dir(file);
+    let runtime = runtime(file);
     let dest = copies(&runtime)
         .into_iter()
         .find(|c| c.sources == [specs.clone()])
@@ -274,9 +282,12 @@ fn the_image_finds_the_fetched_specs() {
 
 #[test]
 fn the_runtime_is_slim_non_root_with_ca_certificates_and_the_ports() {
-    let file = dockerfile();
-    let runtime = runtime();
-    let builder = builder();
+    check_runtime(&dockerfile());
+}
+
+fn check_runtime(file: &Dockerfile) {
+    let runtime = runtime(file);
+    let builder = builder(file);
     assert!(
         builder.base.contains("rust:"),
         "a Rust builder: {}",
@@ -340,6 +351,11 @@ fn the_runtime_is_slim_non_root_with_ca_certificates_and_the_ports() {
 
 #[test]
 fn no_secret_can_reach_a_layer() {
+    check_no_secret_variables(&dockerfile());
+    check_context_keeps_secrets_out();
+}
+
+fn check_no_secret_variables(file: &Dockerfile) {
     let secretish = [
         "CERT",
         "KEY",
@@ -349,7 +365,7 @@ fn no_secret_can_reach_a_layer() {
         "LOGIN",
         "CREDENTIAL",
     ];
-    for stage in dockerfile().stages() {
+    for stage in file.stages() {
         for line in &stage.instructions {
             let names: Vec<String> = match &line.instruction {
                 Instruction::Env(pairs) => pairs.iter().map(|(k, _)| k.clone()).collect(),
@@ -366,6 +382,9 @@ fn no_secret_can_reach_a_layer() {
             }
         }
     }
+}
+
+fn check_context_keeps_secrets_out() {
     let ignore = ignore();
     for path in [
         ".git/config",
@@ -392,7 +411,8 @@ fn no_secret_can_reach_a_layer() {
 /// Copies the files of the builder's context COPYs into `dir`, as the builder's WORKDIR sees them.
 fn stage_builder_context(dir: &Path) {
     let files = context_files();
-    let workdir = builder()
+    let file = dockerfile();
+    let workdir = builder(&file)
         .instructions
         .iter()
         .find_map(|l| match &l.instruction {
@@ -400,7 +420,7 @@ fn stage_builder_context(dir: &Path) {
             _ => None,
         })
         .expect("a WORKDIR");
-    for copy in copies(&builder()).iter().filter(|c| c.from.is_none()) {
+    for copy in copies(&builder(&file)).iter().filter(|c| c.from.is_none()) {
         let dest = if copy.dest.starts_with('/') {
             PathBuf::from(&copy.dest)
                 .strip_prefix(&workdir)
@@ -493,4 +513,118 @@ fn walk_all(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The checks above catch what they are there for: each broken copy of the real Dockerfile
+/// fails the named check with the expected message.
+#[test]
+fn the_checks_catch_broken_dockerfiles() {
+    let text = std::fs::read_to_string(repo_root().join("Dockerfile")).unwrap();
+    type Check = fn(&Dockerfile);
+    let cases: &[(&str, &str, &str, Check, &str)] = &[
+        (
+            "no --locked",
+            "cargo build --release --locked",
+            "cargo build --release",
+            check_builder,
+            "cargo build --locked",
+        ),
+        (
+            "a package not built",
+            "-p milmove-load -p milmove-sim",
+            "-p milmove-load",
+            check_builder,
+            "target/release/milmove-sim: no -p package builds it",
+        ),
+        (
+            "an unknown package",
+            "-p office-load",
+            "-p office-loader",
+            check_builder,
+            "-p office-loader: not a workspace package",
+        ),
+        (
+            "a binary not shipped",
+            "target/release/milmove-sim /out/bin/",
+            "/out/bin/",
+            check_builder,
+            "the image ships the three apps and the stand-in",
+        ),
+        (
+            "a copy of nothing built",
+            "COPY --from=builder /out/bin/prime-load",
+            "COPY --from=builder /out/bin/prime-loader",
+            check_runtime_binaries,
+            "/out/bin/prime-loader: the builder does not produce it",
+        ),
+        (
+            "a command not shipped",
+            "CMD [\"milmove-load\", \"--help\"]",
+            "CMD [\"locust\", \"--help\"]",
+            check_runtime_binaries,
+            "runs locust, not shipped",
+        ),
+        (
+            "specs not found",
+            "ENV MILMOVE_SWAGGER_DIR=/usr/share/milmove-load/specs",
+            "ENV MILMOVE_SWAGGER_DIR=/opt/specs",
+            check_specs,
+            "MILMOVE_SWAGGER_DIR points at /usr/share/milmove-load/specs",
+        ),
+        (
+            "specs not fetched",
+            "--fetch-specs",
+            "--list",
+            check_specs,
+            "the builder fetches the pinned specs",
+        ),
+        (
+            "root",
+            "USER 10001:10001",
+            "USER root",
+            check_runtime,
+            "a numeric USER",
+        ),
+        (
+            "no CA certificates",
+            "--no-install-recommends ca-certificates",
+            "--no-install-recommends curl",
+            check_runtime,
+            "CA certificates installed",
+        ),
+        (
+            "cluster port not exposed",
+            "EXPOSE 8089 4000 5557 9646",
+            "EXPOSE 8089 4000 9646",
+            check_runtime,
+            "EXPOSE 5557",
+        ),
+        (
+            "a secret in a layer",
+            "ENV MILMOVE_SWAGGER_DIR=",
+            "ENV MOVE_MIL_DP3_TLS_KEY=baked-in\nENV MILMOVE_SWAGGER_DIR=",
+            check_no_secret_variables,
+            "MOVE_MIL_DP3_TLS_KEY looks like a secret",
+        ),
+    ];
+    for (case, from, to, check, expected) in cases {
+        assert!(
+            text.contains(from),
+            "{case}: the Dockerfile no longer has `{from}`"
+        );
+        let broken = Dockerfile::parse(&text.replacen(from, to, 1)).expect("still parses");
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&broken)));
+        let message = match outcome {
+            Ok(()) => panic!("{case}: the check passed"),
+            Err(payload) => payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default(),
+        };
+        assert!(
+            message.contains(expected),
+            "{case}: `{expected}` not in `{message}`"
+        );
+    }
 }
