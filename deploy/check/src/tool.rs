@@ -33,11 +33,13 @@ fn is_executable(path: &Path) -> bool {
 
 /// Reports a missing requirement: panics in CI, prints `SKIPPED` to stderr otherwise.
 pub fn missing(check: &str, what: &str, install: &str) {
-    let message = format!("{check}: {what} is missing (install: {install})");
+    let message = format!("{check}: needs {what}, which is missing (install: {install})");
     if in_ci() {
         panic!("{message}; CI runs every deployment check");
     }
-    eprintln!("SKIPPED {message}");
+    // Straight to stderr, past the test harness's capture, so the skip is seen.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED {message} ***\n");
 }
 
 /// `name` on `PATH`, or `None` after [`missing`] (which panics in CI).
