@@ -76,7 +76,12 @@ fn codebuild_ui_mode_builds_pushes_registers_and_updates_in_order() {
         build.option("--build-arg").as_deref(),
         Some(format!("GIT_COMMIT={TAG}").as_str())
     );
-    assert_eq!(build.argv().last().map(PathBuf::from), Some(repo_root()));
+    let context = PathBuf::from(build.argv().last().unwrap());
+    assert_eq!(
+        context.canonicalize().unwrap(),
+        repo_root(),
+        "the repository is the context"
+    );
 
     // The registry password goes through standard input, never the command line.
     let login = &calls[3];
