@@ -467,3 +467,131 @@ fn bad_input_gets_clear_errors_and_no_panic() {
         open.output()
     );
 }
+
+#[test]
+fn ctrl_c_on_the_master_stops_every_worker_and_writes_the_reports() {
+    let _serial = serial();
+    let rt = runtime();
+    let server = rt.block_on(CountingServer::start());
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut workers: Vec<Proc> = (0..2)
+        .map(|i| spawn_worker(&format!("worker{i}"), port, &[]))
+        .collect();
+    let json = dir.path().join("run.json");
+    let port_s = port.to_string();
+    let extra = [
+        "--expect-workers",
+        "2",
+        "-u",
+        "6",
+        "-r",
+        "100",
+        "-t",
+        "60s",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    let mut master = Proc::spawn("master", &master_args(&port_s, &server.url, &extra), &[]);
+    for w in &workers {
+        w.wait_line("running", Duration::from_secs(30));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    master.interrupt();
+    let status = master.wait_exit(Duration::from_secs(30));
+    assert!(status.success(), "{status}\n{}", master.output());
+    for w in &mut workers {
+        assert!(
+            w.wait_exit(Duration::from_secs(10)).success(),
+            "{}",
+            w.output()
+        );
+        assert!(
+            w.output().contains("the test is over (stopped)"),
+            "{}",
+            w.output()
+        );
+    }
+    let report = read_json(&json);
+    assert_eq!(report["run"]["end_reason"], "stopped");
+    assert_eq!(report["total"]["requests"].as_u64(), Some(server.count()));
+}
+
+#[test]
+fn stages_and_arrival_rate_mean_what_they_mean_in_one_process() {
+    let _serial = serial();
+    let rt = runtime();
+    let server = rt.block_on(CountingServer::start());
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let port_s = port.to_string();
+    // Stages: the shape's last stage sets the per-class counts, as in one process.
+    let mut workers: Vec<Proc> = (0..2)
+        .map(|i| spawn_worker(&format!("worker{i}"), port, &[]))
+        .collect();
+    let json = dir.path().join("stages.json");
+    let extra = [
+        "--expect-workers",
+        "2",
+        "--stages",
+        "4:100:2s,9:100:3s",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    let mut master = Proc::spawn("master", &master_args(&port_s, &server.url, &extra), &[]);
+    assert!(
+        master.wait_exit(Duration::from_secs(40)).success(),
+        "{}",
+        master.output()
+    );
+    for w in &mut workers {
+        w.wait_exit(Duration::from_secs(10));
+    }
+    let report = read_json(&json);
+    assert_eq!(report["run"]["end_reason"], "shape finished");
+    assert_eq!(users_at_stop(&report), single_process(9));
+    assert_eq!(report["total"]["requests"].as_u64(), Some(server.count()));
+
+    // Arrival rate: 40 iterations/s split over two workers, corrected latency reported.
+    let before = server.count();
+    let mut workers: Vec<Proc> = (0..2)
+        .map(|i| spawn_worker(&format!("worker{i}"), port, &[]))
+        .collect();
+    let json = dir.path().join("arrival.json");
+    let extra = [
+        "--expect-workers",
+        "2",
+        "-u",
+        "8",
+        "--arrival-rate",
+        "40",
+        "-t",
+        "5s",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    let mut master = Proc::spawn("master", &master_args(&port_s, &server.url, &extra), &[]);
+    assert!(
+        master.wait_exit(Duration::from_secs(40)).success(),
+        "{}",
+        master.output()
+    );
+    for w in &mut workers {
+        w.wait_exit(Duration::from_secs(10));
+    }
+    let report = read_json(&json);
+    let total = report["total"]["requests"].as_u64().unwrap();
+    assert_eq!(total, server.count() - before);
+    assert!(
+        (150..=240).contains(&total),
+        "{total} iterations at 40/s for 5 s"
+    );
+    assert!(report["total"]["corrected_latency_us"]["count"].as_u64() == Some(total));
+    for w in report["cluster"]["workers"].as_array().unwrap() {
+        let n = w["requests_reported"].as_u64().unwrap();
+        assert!(
+            n * 3 >= total,
+            "each worker serves about half the rate: {n} of {total}"
+        );
+    }
+}

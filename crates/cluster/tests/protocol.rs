@@ -312,3 +312,44 @@ async fn master_and_worker_talk_over_tls() {
     assert!(matches!(exit, Ok(Ok(Ok(_)))), "{exit:?}");
     stranger.abort();
 }
+
+#[tokio::test]
+async fn a_busy_worker_is_warned_about_once_and_missing_workers_time_out() {
+    let m = master(MasterConfig::default()).await;
+    let err = m
+        .wait_for_workers(2, Some(Duration::from_millis(300)))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("only 0 of 2 expected workers"),
+        "{err}"
+    );
+    let mut events = m.events();
+    let w = join(m.local_addr().port(), hello("hot", PROTOCOL_VERSION))
+        .await
+        .unwrap();
+    for cpu in [95.0, 97.0, 50.0, 99.0] {
+        w.tx.send(pb::WorkerMessage {
+            kind: Some(W::Heartbeat(pb::WorkerHeartbeat {
+                cpu_percent: cpu,
+                memory_bytes: 123 << 20,
+                ..Default::default()
+            })),
+        })
+        .unwrap();
+    }
+    let mut warnings = 0;
+    let until = tokio::time::Instant::now() + Duration::from_secs(2);
+    while let Ok(Ok(e)) = tokio::time::timeout_at(until, events.recv()).await {
+        if let milmove_cluster::MasterEvent::CpuHigh { id, cpu_percent } = e {
+            assert_eq!(id, "hot");
+            assert!(cpu_percent > 90.0);
+            warnings += 1;
+        }
+    }
+    assert_eq!(warnings, 1, "warned once per worker");
+    let info = &m.workers()[0];
+    assert_eq!(info.memory_bytes, 123 << 20);
+    assert_eq!(info.cpu_percent, 99.0);
+    m.shutdown("done").await;
+}
