@@ -15,6 +15,9 @@ use tokio::sync::mpsc;
 /// The test this worker runs (or ran last).
 pub(crate) struct Active {
     pub(crate) id: u64,
+    /// Which start of a runner this is (a test can be restarted on a worker after it stopped
+    /// itself; the old runner's end must not be taken for the new one's).
+    pub(crate) run: u64,
     pub(crate) epoch: u64,
     pub(crate) runner: ShareRunner,
     /// Stop asked (by the master, or by the worker itself when the master went silent).
@@ -55,11 +58,18 @@ impl Core {
     /// Takes what the test recorded since the last delta and queues (and sends) it.
     pub(crate) fn flush_delta(&mut self) {
         let Some(t) = &self.test else { return };
-        let mut d = t.runner.stats().take_delta(&self.id);
+        let (runner, id, epoch) = (t.runner.clone(), t.id, t.epoch);
+        self.queue_delta(&runner, id, epoch);
+    }
+
+    /// Takes what `runner` recorded since its last delta and queues (and sends) it as figures
+    /// of test `test_id`, statistics epoch `epoch`.
+    pub(crate) fn queue_delta(&mut self, runner: &ShareRunner, test_id: u64, epoch: u64) {
+        let mut d = runner.stats().take_delta(&self.id);
         if d.is_empty() {
             return;
         }
-        let status = t.runner.status();
+        let status = runner.status();
         d.users_by_class = status
             .classes
             .iter()
@@ -69,8 +79,8 @@ impl Core {
         self.seq += 1;
         let msg = pb::Delta {
             seq: self.seq,
-            test_id: t.id,
-            epoch: t.epoch,
+            test_id,
+            epoch,
             stats: Some(delta_to_pb(&d)),
         };
         self.unacked.push_back(msg.clone());
@@ -189,6 +199,7 @@ impl Worker {
             }
         };
         core.runs += 1;
+        let run = core.runs;
         if let Err(e) = runner.set_share(&counts, share.spawn_rate, share.arrival_rate) {
             tracing::error!("cannot run the share the master sent: {e}");
         }
@@ -206,6 +217,7 @@ impl Worker {
         core.flush_delta();
         core.test = Some(Active {
             id: share.test_id,
+            run,
             epoch: share.epoch,
             runner: runner.clone(),
             stopping: false,
@@ -215,18 +227,34 @@ impl Worker {
         let test_id = share.test_id;
         tokio::spawn(async move {
             let outcome = runner.wait().await;
-            me.runner_ended(test_id, outcome.cut_requests, outcome.cut_users as u64);
+            me.runner_ended(
+                &runner,
+                test_id,
+                run,
+                outcome.cut_requests,
+                outcome.cut_users as u64,
+            );
         });
     }
 
     /// The test's runner has ended: queue its last figures and say so.
-    fn runner_ended(&self, test_id: u64, cut_requests: u64, cut_users: u64) {
+    fn runner_ended(
+        &self,
+        runner: &ShareRunner,
+        test_id: u64,
+        run: u64,
+        cut_requests: u64,
+        cut_users: u64,
+    ) {
         let mut core = self.core.lock();
-        let Some(t) = core
-            .test
-            .as_mut()
-            .filter(|t| t.id == test_id && !t.finished)
-        else {
+        let Some(t) = core.test.as_mut().filter(|t| t.run == run && !t.finished) else {
+            // A runner replaced while it stopped: send what it recorded since the replacement.
+            let epoch = core
+                .test
+                .as_ref()
+                .filter(|t| t.id == test_id)
+                .map_or(0, |t| t.epoch);
+            core.queue_delta(runner, test_id, epoch);
             return;
         };
         t.stopping = true;
