@@ -256,7 +256,8 @@ impl Shared {
                 if !w.is_lost() {
                     w.info.state = WorkerState::Stopped;
                 }
-                if current.is_some_and(|c| c.0 == s.test_id) {
+                let first = w.stopped_runs.insert((s.test_id, s.run));
+                if first && current.is_some_and(|c| c.0 == s.test_id) {
                     st.cut_requests += s.cut_requests;
                     st.cut_users += s.cut_users;
                 }

@@ -390,6 +390,7 @@ impl Master {
             w.recent.clear();
             w.last_share = None;
             w.stopped_test = None;
+            w.stopped_runs.clear();
         }
         let params = pb::TestParams {
             host: plan.host.clone().unwrap_or_default(),

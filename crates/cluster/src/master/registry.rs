@@ -123,6 +123,8 @@ pub(crate) struct WorkerEntry {
     pub(crate) last_share: Option<pb::Share>,
     /// Test whose `Stopped` it sent.
     pub(crate) stopped_test: Option<u64>,
+    /// (test, run) of every `Stopped` counted (resent copies are not counted again).
+    pub(crate) stopped_runs: std::collections::HashSet<(u64, u64)>,
     /// Test the worker says it runs (from heartbeats).
     pub(crate) test_id: u64,
     pub(crate) cpu_warned: bool,
@@ -156,6 +158,7 @@ impl WorkerEntry {
             recent: VecDeque::new(),
             last_share: None,
             stopped_test: None,
+            stopped_runs: std::collections::HashSet::new(),
             test_id: 0,
             cpu_warned: false,
         }

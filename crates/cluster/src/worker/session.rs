@@ -79,7 +79,7 @@ pub(crate) async fn run(
             unacked: VecDeque::new(),
             session: None,
             test: None,
-            pending_stopped: None,
+            stopped: VecDeque::new(),
             last_master: Instant::now(),
             runs: 0,
             cpu: CpuMeter::new(),
@@ -223,8 +223,8 @@ async fn session(worker: &Arc<Worker>, endpoint: &Endpoint, url: &str) -> Sessio
             let _ = tx.send(worker_msg(W::Delta(d.clone())));
         }
         let resent = core.unacked.len();
-        if let Some(stopped) = core.pending_stopped.take() {
-            let _ = tx.send(worker_msg(W::Stopped(stopped)));
+        for stopped in &core.stopped {
+            let _ = tx.send(worker_msg(W::Stopped(stopped.clone())));
         }
         core.session = Some(tx);
         tracing::info!(

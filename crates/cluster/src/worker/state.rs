@@ -32,8 +32,9 @@ pub(crate) struct Core {
     pub(crate) unacked: VecDeque<pb::Delta>,
     pub(crate) session: Option<mpsc::UnboundedSender<pb::WorkerMessage>>,
     pub(crate) test: Option<Active>,
-    /// `Stopped` waiting for a session.
-    pub(crate) pending_stopped: Option<pb::Stopped>,
+    /// The latest `Stopped` messages, resent after every reconnect (one sent into a stream
+    /// that was already dead must still arrive; the master counts each once).
+    pub(crate) stopped: VecDeque<pb::Stopped>,
     pub(crate) last_master: Instant,
     /// ShareRunners started so far (user ids of each start in their own block).
     pub(crate) runs: u64,
@@ -265,6 +266,7 @@ impl Worker {
         let silent = core.last_master.elapsed() >= self.config.master_timeout;
         let stopped = pb::Stopped {
             test_id,
+            run,
             last_seq: core.seq,
             cut_requests,
             cut_users,
@@ -274,10 +276,10 @@ impl Worker {
                 String::new()
             },
         };
-        if core.session.is_some() {
-            core.send(worker_msg(W::Stopped(stopped)));
-        } else {
-            core.pending_stopped = Some(stopped);
+        core.send(worker_msg(W::Stopped(stopped.clone())));
+        core.stopped.push_back(stopped);
+        while core.stopped.len() > 4 {
+            core.stopped.pop_front();
         }
         tracing::info!("test {test_id}: all users stopped");
     }
