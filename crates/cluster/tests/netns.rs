@@ -226,6 +226,8 @@ fn a_worker_cut_off_by_the_network_is_lost_stops_and_rejoins() {
     let seen = server.count();
     assert!(
         total <= seen && seen - total <= cut,
-        "master {total}, server {seen}, cut {cut}"
+        "master {total}, server {seen}, cut {cut}\n--- master:\n{}\n--- cut-off worker:\n{}",
+        master.output(),
+        cut_off.output()
     );
 }
