@@ -104,7 +104,7 @@ async fn synthetic_worker(port: u16, i: u64, endpoints: u64, samples: u64, secon
                     users = s.users_by_class.values().sum();
                 }
                 Ok(Some(pb::MasterMessage { kind: Some(M::Stop(s)) })) => {
-                    send(W::Stopped(pb::Stopped { test_id: s.test_id, last_seq: seq, ..Default::default() }));
+                    send(W::Stopped(pb::Stopped { test_id: s.test_id, stop_id: s.stop_id, last_seq: seq, ..Default::default() }));
                 }
                 Ok(Some(pb::MasterMessage { kind: Some(M::Quit(_)) })) | Ok(None) | Err(_) => return,
                 Ok(Some(_)) => {}

@@ -226,7 +226,11 @@ fn a_worker_cut_off_by_the_network_is_lost_stops_and_rejoins() {
     let seen = server.count();
     assert!(
         total <= seen && seen - total <= cut,
-        "master {total}, server {seen}, cut {cut}\n--- master:\n{}\n--- cut-off worker:\n{}",
+        "master {total}, server {seen}, cut {cut}; server per peer: ns {:?}, local {:?}; \
+         workers: {}\n--- master:\n{}\n--- cut-off worker:\n{}",
+        server.requests_from(peer).0,
+        server.requests_from(local_ip).0,
+        report["cluster"]["workers"],
         master.output(),
         cut_off.output()
     );

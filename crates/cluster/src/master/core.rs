@@ -22,6 +22,8 @@ pub(crate) struct Test {
     pub(crate) arrival_rate: Option<f64>,
     /// False once the master sent `Stop`.
     pub(crate) running: bool,
+    /// Id of the latest stop sent for this test (0 = none yet).
+    pub(crate) stop_id: u64,
     /// Users per class when the stop was sent.
     pub(crate) users_at_stop: BTreeMap<String, u64>,
     pub(crate) epoch: u64,
@@ -33,6 +35,8 @@ pub(crate) struct State {
     pub(crate) next_index: u64,
     pub(crate) next_session: u64,
     pub(crate) next_test: u64,
+    /// Last stop id handed out (ids grow over the master's life).
+    pub(crate) last_stop_id: u64,
     pub(crate) test: Option<Test>,
     /// Requests cut in flight by workers at their stops (not in the statistics).
     pub(crate) cut_requests: u64,
@@ -252,7 +256,9 @@ impl Shared {
             }
             W::Delta(d) => self.apply(&mut st, worker, d, current),
             W::Stopped(s) => {
-                w.stopped_test = Some(s.test_id);
+                if current.is_some_and(|c| c.0 == s.test_id) {
+                    w.stopped_stop_id = w.stopped_stop_id.max(s.stop_id);
+                }
                 if !w.is_lost() {
                     w.info.state = WorkerState::Stopped;
                 }

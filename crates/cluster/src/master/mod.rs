@@ -251,6 +251,7 @@ impl Master {
                 next_index: 0,
                 next_session: 0,
                 next_test: 1,
+                last_stop_id: 0,
                 test: None,
                 cut_requests: 0,
                 cut_users: 0,
@@ -389,7 +390,7 @@ impl Master {
             w.info.deltas_applied = 0;
             w.recent.clear();
             w.last_share = None;
-            w.stopped_test = None;
+            w.stopped_stop_id = 0;
             w.stopped_runs.clear();
         }
         let params = pb::TestParams {
@@ -416,6 +417,7 @@ impl Master {
             spawn_rate,
             arrival_rate: plan.arrival_rate,
             running: true,
+            stop_id: 0,
             users_at_stop: BTreeMap::new(),
             epoch: 0,
             started: Instant::now(),
@@ -466,11 +468,17 @@ impl Master {
     /// `timeout` for each worker that is not lost to report its last figures. Returns the
     /// ids of the workers that did not report in time.
     pub async fn stop(&self, now: bool, timeout: Duration) -> Vec<String> {
-        let test_id = {
+        let (test_id, stop_id) = {
             let mut st = self.shared.state.lock();
+            if st.test.is_none() {
+                return Vec::new();
+            }
+            st.last_stop_id += 1;
+            let stop_id = st.last_stop_id;
             let Some(t) = st.test.as_mut() else {
                 return Vec::new();
             };
+            t.stop_id = stop_id;
             let id = t.id;
             if t.running {
                 t.running = false;
@@ -484,9 +492,13 @@ impl Master {
                     t.users_at_stop = by_class;
                 }
             }
-            let msg = master_msg(M::Stop(pb::Stop { test_id: id, now }));
+            let msg = master_msg(M::Stop(pb::Stop {
+                test_id: id,
+                now,
+                stop_id,
+            }));
             self.shared.broadcast(&st, &msg);
-            id
+            (id, stop_id)
         };
         self.shared.bump();
         let deadline = Instant::now() + timeout;
@@ -497,9 +509,13 @@ impl Master {
                 let st = self.shared.state.lock();
                 // A worker that reconnected after the stop was sent hears it again.
                 if resent.elapsed() >= Duration::from_millis(500) {
-                    let msg = master_msg(M::Stop(pb::Stop { test_id, now }));
+                    let msg = master_msg(M::Stop(pb::Stop {
+                        test_id,
+                        now,
+                        stop_id,
+                    }));
                     for w in st.workers.values() {
-                        if w.stopped_test != Some(test_id) {
+                        if w.stopped_stop_id != stop_id {
                             if let Some(s) = &w.session {
                                 s.send(msg.clone());
                             }
@@ -509,7 +525,7 @@ impl Master {
                 }
                 st.workers
                     .values()
-                    .filter(|w| !w.is_lost() && w.stopped_test != Some(test_id))
+                    .filter(|w| !w.is_lost() && w.stopped_stop_id != stop_id)
                     .map(|w| w.info.id.clone())
                     .collect()
             };
@@ -569,7 +585,7 @@ impl Master {
                     } else {
                         MasterPhase::Spawning
                     }
-                } else if live.iter().all(|w| w.stopped_test == Some(t.id)) {
+                } else if live.iter().all(|w| w.stopped_stop_id == t.stop_id) {
                     MasterPhase::Stopped
                 } else {
                     MasterPhase::Stopping

@@ -121,8 +121,8 @@ pub(crate) struct WorkerEntry {
     pub(crate) recent: VecDeque<u64>,
     /// The share last sent (re-sent when it changes, or on a new session).
     pub(crate) last_share: Option<pb::Share>,
-    /// Test whose `Stopped` it sent.
-    pub(crate) stopped_test: Option<u64>,
+    /// The newest master stop (`Stop.stop_id`) this worker answered with `Stopped`.
+    pub(crate) stopped_stop_id: u64,
     /// (test, run) of every `Stopped` counted (resent copies are not counted again).
     pub(crate) stopped_runs: std::collections::HashSet<(u64, u64)>,
     /// Test the worker says it runs (from heartbeats).
@@ -157,7 +157,7 @@ impl WorkerEntry {
             applied_seq: 0,
             recent: VecDeque::new(),
             last_share: None,
-            stopped_test: None,
+            stopped_stop_id: 0,
             stopped_runs: std::collections::HashSet::new(),
             test_id: 0,
             cpu_warned: false,

@@ -18,6 +18,8 @@ pub(crate) struct Active {
     /// Which start of a runner this is (a test can be restarted on a worker after it stopped
     /// itself; the old runner's end must not be taken for the new one's).
     pub(crate) run: u64,
+    /// The master's stop being answered (0 while none, or when the worker stopped itself).
+    pub(crate) stop_id: u64,
     pub(crate) epoch: u64,
     pub(crate) runner: ShareRunner,
     /// Stop asked (by the master, or by the worker itself when the master went silent).
@@ -219,6 +221,7 @@ impl Worker {
         core.test = Some(Active {
             id: share.test_id,
             run,
+            stop_id: 0,
             epoch: share.epoch,
             runner: runner.clone(),
             stopping: false,
@@ -264,9 +267,11 @@ impl Worker {
             t.finished = true;
         }
         let silent = core.last_master.elapsed() >= self.config.master_timeout;
+        let stop_id = core.test.as_ref().map_or(0, |t| t.stop_id);
         let stopped = pb::Stopped {
             test_id,
             run,
+            stop_id,
             last_seq: core.seq,
             cut_requests,
             cut_users,
@@ -295,11 +300,13 @@ impl Worker {
                     t.runner.stop();
                 }
                 t.stopping = true;
+                t.stop_id = stop.stop_id;
             }
             _ => {
                 // Nothing runs for that test: say so at once, so the master need not wait.
                 let msg = pb::Stopped {
                     test_id: stop.test_id,
+                    stop_id: stop.stop_id,
                     last_seq: core.seq,
                     ..Default::default()
                 };
