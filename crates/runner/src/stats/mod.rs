@@ -20,7 +20,9 @@
 //! the merged figures equal those of one histogram holding every sample.
 //! [`StatsHub::sample_history`] (call it every second) returns a [`HistorySample`] for
 //! `PREFIX_stats_history.csv` and keeps the aggregated row in memory. [`StatsHub::reset`] is
-//! `--reset-stats`.
+//! `--reset-stats`. [`StatsHub::sample`] does the same and also adds the interval to the
+//! [`timeline`](StatsHub::timeline): the exact histogram of each interval (bounded memory), from
+//! which charts draw true per-interval percentiles.
 //!
 //! Which latency series is reported: [`EntrySnapshot::primary`] is the corrected series when
 //! corrected samples exist, the raw one otherwise; both stay available side by side.
@@ -46,14 +48,16 @@ mod hub;
 mod latency;
 mod shard;
 mod snapshot;
+mod timeline;
 mod window;
 
 pub use history::{HistoryRow, HistorySample, NUM_PERCENTILES};
-pub use hub::{StatsConfig, StatsHub};
+pub use hub::{Sampled, StatsConfig, StatsHub};
 pub use latency::{LatencyStats, SIGNIFICANT_DIGITS};
 pub use snapshot::{
     EntrySnapshot, ErrorSnapshot, ExceptionSnapshot, StatsSnapshot, AGGREGATED_NAME,
 };
+pub use timeline::{IntervalLatency, IntervalRow, TimelinePoint};
 
 /// The percentiles Locust reports (CSV columns `50%` … `100%`).
 pub const PERCENTILES_TO_REPORT: [f64; 11] = [
