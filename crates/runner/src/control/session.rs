@@ -136,6 +136,8 @@ pub struct Extensions {
     pub html: Option<Arc<dyn HtmlReporter>>,
     /// The version shown in reports (default: the runner's).
     pub version: Option<String>,
+    /// Called with the web UI's URL once it listens (tests, launchers).
+    pub on_listening: Option<Arc<dyn Fn(&str) + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Extensions {
@@ -353,6 +355,9 @@ pub async fn run_session(
         };
         let s = w.serve(ctx).await.map_err(RunnerError::Config)?;
         println!("Web UI: {}", s.url);
+        if let Some(f) = &ext.on_listening {
+            f(&s.url);
+        }
         tracing::info!("web UI listening on {}", s.url);
         server = Some(s);
     }
