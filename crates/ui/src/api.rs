@@ -52,7 +52,10 @@ pub(crate) async fn events(
         }
         rx.borrow_and_update();
         let json = live_json(&state);
-        Some((Ok(Event::default().event("state").data(&*json)), (state, rx, false)))
+        Some((
+            Ok(Event::default().event("state").data(&*json)),
+            (state, rx, false),
+        ))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
@@ -112,7 +115,11 @@ fn humanize(d: Duration) -> String {
 }
 
 /// `POST /api/start`: as `/swarm` but never edits (409 while running).
-pub(crate) async fn start(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn start(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let fields = match Fields::parse(&body, is_json(&headers)) {
         Ok(f) => f,
         Err(m) => return refusal(StatusCode::BAD_REQUEST, &m),
@@ -161,7 +168,10 @@ pub(crate) async fn summary(State(state): State<Shared>) -> Response {
             .as_ref()
             .and_then(|r| r.end_time)
             .unwrap_or_else(SystemTime::now),
-        host: run.as_ref().map(|r| r.host_detail.clone()).unwrap_or_default(),
+        host: run
+            .as_ref()
+            .map(|r| r.host_detail.clone())
+            .unwrap_or_default(),
         users: run.as_ref().map_or(0, |r| r.params.users as u64),
         end_reason: run
             .as_ref()
@@ -210,10 +220,9 @@ fn percentiles(text: Option<&str>) -> Result<Vec<f64>, String> {
         let q = if part.eq_ignore_ascii_case("max") {
             1.0
         } else {
-            let pct: f64 = part
-                .trim_start_matches(['p', 'P'])
-                .parse()
-                .map_err(|_| format!("percentile `{part}` is not a number (use e.g. 50,95,99.9,max)"))?;
+            let pct: f64 = part.trim_start_matches(['p', 'P']).parse().map_err(|_| {
+                format!("percentile `{part}` is not a number (use e.g. 50,95,99.9,max)")
+            })?;
             if !(pct > 0.0 && pct <= 100.0) {
                 return Err(format!("percentile `{part}` must be in (0, 100]"));
             }
@@ -237,7 +246,10 @@ fn limits(state: &Shared, endpoint: Option<&(String, String)>) -> Vec<(String, f
         .filter(|t| match (endpoint, &t.name) {
             (None, None) => true,
             (Some((m, n)), Some(name)) => {
-                name == n && t.method.as_ref().is_none_or(|tm| tm.eq_ignore_ascii_case(m))
+                name == n
+                    && t.method
+                        .as_ref()
+                        .is_none_or(|tm| tm.eq_ignore_ascii_case(m))
             }
             _ => false,
         })

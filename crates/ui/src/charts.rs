@@ -215,7 +215,10 @@ fn draw(
             let _ = legend_area.draw(&PathElement::new(vec![(6, y), (28, y)], style));
             let _ = legend_area.draw(&Text::new(label.clone(), (34, y - 7), font.clone()));
         }
-        hover_x = x.iter().map(|v| chart.backend_coord(&(*v, 0.0)).0).collect();
+        hover_x = x
+            .iter()
+            .map(|v| chart.backend_coord(&(*v, 0.0)).0)
+            .collect();
         plot_y = (
             chart.backend_coord(&(0.0, y_max)).1,
             chart.backend_coord(&(0.0, 0.0)).1,
@@ -290,7 +293,10 @@ fn hover_layer(
     out
 }
 
-fn row_of<'a>(p: &'a TimelinePoint, endpoint: Option<&(String, String)>) -> Option<&'a IntervalRow> {
+fn row_of<'a>(
+    p: &'a TimelinePoint,
+    endpoint: Option<&(String, String)>,
+) -> Option<&'a IntervalRow> {
     match endpoint {
         None => Some(&p.total),
         Some((method, name)) => p.entry(method, name),
@@ -360,7 +366,11 @@ pub fn latency_chart(points: &[Arc<TimelinePoint>], opts: &LatencyOptions) -> St
                 .iter()
                 .map(|p| {
                     let r = row_of(p, endpoint)?;
-                    let series = if corrected { r.corrected.as_ref() } else { r.raw.as_ref() };
+                    let series = if corrected {
+                        r.corrected.as_ref()
+                    } else {
+                        r.raw.as_ref()
+                    };
                     series
                         .and_then(|s| s.percentile_us(*q))
                         .map(|us| us as f64 / 1000.0)

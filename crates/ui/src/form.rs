@@ -21,11 +21,9 @@ impl Fields {
                     .collect(),
             ));
         }
-        let value: serde_json::Value =
-            serde_json::from_slice(body).map_err(|e| format!("the JSON body does not parse: {e}"))?;
-        let obj = value
-            .as_object()
-            .ok_or("the JSON body must be an object")?;
+        let value: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|e| format!("the JSON body does not parse: {e}"))?;
+        let obj = value.as_object().ok_or("the JSON body must be an object")?;
         let mut out = Vec::new();
         for (k, v) in obj {
             match v {
@@ -46,10 +44,7 @@ impl Fields {
     }
 
     fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.trim())
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim())
     }
 
     fn all(&self, key: &str) -> Vec<String> {
@@ -168,9 +163,8 @@ fn scalar(v: &serde_json::Value) -> String {
 }
 
 fn users(v: &str) -> Result<usize, String> {
-    v.parse::<usize>().map_err(|_| {
-        format!("user_count `{v}` is not a whole number ≥ 0 (e.g. 10)")
-    })
+    v.parse::<usize>()
+        .map_err(|_| format!("user_count `{v}` is not a whole number ≥ 0 (e.g. 10)"))
 }
 
 fn spawn_rate(v: &str) -> Result<f64, String> {

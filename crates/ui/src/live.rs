@@ -15,8 +15,7 @@ pub(crate) fn ms(us: Option<u64>) -> Option<f64> {
 
 /// RFC 3339 text of a time.
 pub(crate) fn time_text(t: SystemTime) -> String {
-    chrono::DateTime::<chrono::Utc>::from(t)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// One statistics row of our API (times in ms).
@@ -204,7 +203,10 @@ pub(crate) fn locust_stats(tick: &Tick) -> Value {
     let mut current = Map::new();
     for q in [0.5, 0.95] {
         current.insert(
-            format!("response_time_percentile_{}", milmove_runner::report::py_float(q)),
+            format!(
+                "response_time_percentile_{}",
+                milmove_runner::report::py_float(q)
+            ),
             json!(ms(total.current_percentile_us(q))),
         );
     }
@@ -259,9 +261,14 @@ fn locust_row(e: &EntrySnapshot) -> Value {
         json!(locust_ms(p.percentile_us(0.99))),
     );
     m.insert("avg_content_length".into(), json!(e.avg_content_length()));
-    for q in [0.5, 0.66, 0.75, 0.8, 0.9, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0] {
+    for q in [
+        0.5, 0.66, 0.75, 0.8, 0.9, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0,
+    ] {
         m.insert(
-            format!("response_time_percentile_{}", milmove_runner::report::py_float(q)),
+            format!(
+                "response_time_percentile_{}",
+                milmove_runner::report::py_float(q)
+            ),
             json!(locust_ms(p.percentile_us(q))),
         );
     }

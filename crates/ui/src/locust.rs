@@ -96,7 +96,11 @@ pub(crate) async fn start_or_edit(state: &Shared, fields: &Fields, edit_only: bo
 }
 
 /// `POST /swarm`.
-pub(crate) async fn swarm(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn swarm(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     match Fields::parse(&body, is_json(&headers)) {
         Ok(fields) => start_or_edit(&state, &fields, false).await,
         Err(m) => refusal(StatusCode::BAD_REQUEST, &m),
@@ -241,11 +245,10 @@ pub(crate) async fn report(State(state): State<Shared>, Query(q): Query<ReportQu
         version: &state.version,
     };
     let html = writer.render(&input);
-    let mut headers = vec![(
-        header::CONTENT_TYPE,
-        "text/html; charset=utf-8".to_string(),
-    )];
-    if q.download.is_some_and(|d| !d.is_empty() && d != "0" && d != "false") {
+    let mut headers = vec![(header::CONTENT_TYPE, "text/html; charset=utf-8".to_string())];
+    if q.download
+        .is_some_and(|d| !d.is_empty() && d != "0" && d != "false")
+    {
         headers.push((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"report_{}.html\"", file_stem()),

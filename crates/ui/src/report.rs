@@ -29,7 +29,11 @@ fn ms(us: Option<u64>) -> String {
 
 fn stat_row(out: &mut String, e: &EntrySnapshot) {
     let p = e.primary();
-    let class = if e.is_aggregated() { " class=\"total\"" } else { "" };
+    let class = if e.is_aggregated() {
+        " class=\"total\""
+    } else {
+        ""
+    };
     let _ = write!(
         out,
         "<tr{class}><td>{}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{:.2}</td><td>{:.2}</td></tr>",
@@ -97,7 +101,10 @@ pub fn render(input: &ReportInput<'_>) -> String {
             );
         }
         meta("Start", time_text(r.start_time));
-        let end = r.end_time.map(time_text).unwrap_or_else(|| "still running".into());
+        let end = r
+            .end_time
+            .map(time_text)
+            .unwrap_or_else(|| "still running".into());
         meta("End", end);
         let duration = r
             .end_time
@@ -192,7 +199,9 @@ pub fn render(input: &ReportInput<'_>) -> String {
     if snap.errors.is_empty() {
         out.push_str("<p>None.</p>");
     } else {
-        out.push_str("<table><tr><th>Method</th><th>Name</th><th>Error</th><th>Occurrences</th></tr>");
+        out.push_str(
+            "<table><tr><th>Method</th><th>Name</th><th>Error</th><th>Occurrences</th></tr>",
+        );
         for f in &snap.errors {
             let _ = write!(
                 out,
@@ -212,7 +221,9 @@ pub fn render(input: &ReportInput<'_>) -> String {
     if snap.exceptions.is_empty() {
         out.push_str("<p>None.</p>");
     } else {
-        out.push_str("<table><tr><th>Count</th><th>Message</th><th>Traceback</th><th>Nodes</th></tr>");
+        out.push_str(
+            "<table><tr><th>Count</th><th>Message</th><th>Traceback</th><th>Nodes</th></tr>",
+        );
         for x in &snap.exceptions {
             let _ = write!(
                 out,

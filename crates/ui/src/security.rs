@@ -106,8 +106,7 @@ pub(crate) async fn guard(State(state): State<Shared>, request: Request, next: N
     let opts = &state.options;
     match &opts.login {
         None => {
-            let ok = host_name(&headers)
-                .is_some_and(|h| milmove_runner::config::is_loopback(&h));
+            let ok = host_name(&headers).is_some_and(|h| milmove_runner::config::is_loopback(&h));
             if !ok {
                 return plain(
                     StatusCode::FORBIDDEN,
@@ -121,7 +120,10 @@ pub(crate) async fn guard(State(state): State<Shared>, request: Request, next: N
                 return (
                     StatusCode::UNAUTHORIZED,
                     [
-                        (header::WWW_AUTHENTICATE, "Basic realm=\"milmove-load\", charset=\"UTF-8\""),
+                        (
+                            header::WWW_AUTHENTICATE,
+                            "Basic realm=\"milmove-load\", charset=\"UTF-8\"",
+                        ),
                         (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
                     ],
                     "authentication required",
@@ -164,5 +166,6 @@ pub(crate) async fn guard(State(state): State<Shared>, request: Request, next: N
             "cross-site request refused: missing or wrong CSRF token",
         );
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }

@@ -8,7 +8,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
 use milmove_runner::control::{
-    BoxFuture, HtmlReporter, Tick, TestController, WebContext, WebFrontend, WebOptions, WebServer,
+    BoxFuture, HtmlReporter, TestController, Tick, WebContext, WebFrontend, WebOptions, WebServer,
 };
 use parking_lot::Mutex;
 use tokio::sync::watch;
@@ -70,10 +70,7 @@ pub fn router(ctx: WebContext) -> Router {
         .route("/stats/reset", post(locust::reset))
         .route("/stats/requests", get(locust::stats_requests))
         .route("/stats/requests/csv", get(locust::stats_csv))
-        .route(
-            "/stats/requests_full_history/csv",
-            get(locust::history_csv),
-        )
+        .route("/stats/requests_full_history/csv", get(locust::history_csv))
         .route("/stats/failures/csv", get(locust::failures_csv))
         .route("/exceptions", get(locust::exceptions))
         .route("/exceptions/csv", get(locust::exceptions_csv))
@@ -93,19 +90,20 @@ pub fn router(ctx: WebContext) -> Router {
         .route("/api/workers", get(api::workers))
         .route("/charts/{chart}", get(api::chart))
         .fallback(api::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), security::guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
         .with_state(state.clone());
     let base = state.options.base_path.clone();
     if base.is_empty() {
         inner
     } else {
-        let target = format!("{base}/");
-        Router::new()
-            .route(
-                &base,
-                get(move || async move { axum::response::Redirect::permanent(&target) }),
-            )
-            .nest(&base, inner)
+        let target = base.clone();
+        Router::new().nest(&base, inner).route(
+            &format!("{base}/"),
+            get(move || async move { axum::response::Redirect::permanent(&target) }),
+        )
     }
 }
 
@@ -130,7 +128,12 @@ pub async fn serve(ctx: WebContext) -> Result<WebServer, String> {
     } else {
         addr.ip().to_string()
     };
-    let url = format!("http://{shown_host}:{}{}/", addr.port(), opts.base_path);
+    let path = if opts.base_path.is_empty() {
+        "/"
+    } else {
+        opts.base_path.as_str()
+    };
+    let url = format!("http://{shown_host}:{}{path}", addr.port());
     let app = router(ctx);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {

@@ -60,11 +60,10 @@ impl MilMoveFactory {
         if let Some((target, _)) = sim.as_ref() {
             return Ok(target.clone());
         }
-        let start = self
-            .start_sim
-            .lock()
-            .take()
-            .ok_or_else(|| ControlError::BadInput("the stand-in could not be started".into()))?;
+        let start =
+            self.start_sim.lock().take().ok_or_else(|| {
+                ControlError::BadInput("the stand-in could not be started".into())
+            })?;
         let (target, guard) = start(self.spec_dir.clone())
             .await
             .map_err(ControlError::BadInput)?;
@@ -127,8 +126,14 @@ impl MilMoveFactory {
         let apis = self.apis().await?;
         let needs_mutual = selected.iter().any(|s| s.spec.mutual_tls);
         let needs_plain = selected.iter().any(|s| !s.spec.mutual_tls);
-        let target = Target::new(env.clone(), &self.args, sim.as_ref(), needs_mutual, needs_plain)
-            .map_err(ControlError::BadInput)?;
+        let target = Target::new(
+            env.clone(),
+            &self.args,
+            sim.as_ref(),
+            needs_mutual,
+            needs_plain,
+        )
+        .map_err(ControlError::BadInput)?;
         let classes = build_classes(&selected, &target, &apis, self.args.store_size, self.wait)
             .map_err(ControlError::BadInput)?;
         let host_detail = match &sim {
