@@ -172,11 +172,19 @@ fn draw(
         let Ok(mut chart) = built else {
             return svg_error(size);
         };
+        let short = x_max < 30.0;
+        let x_format = move |v: &f64| {
+            if short {
+                format!("{v:.1}s")
+            } else {
+                format_elapsed(*v)
+            }
+        };
         let _ = chart
             .configure_mesh()
             .x_labels(8)
             .y_labels(6)
-            .x_label_formatter(&|v| format_elapsed(*v))
+            .x_label_formatter(&x_format)
             .y_label_formatter(&|v| format_value(*v, unit))
             .light_line_style(RGBColor(238, 238, 238))
             .bold_line_style(RGBColor(220, 220, 220))
@@ -189,7 +197,12 @@ fn draw(
                 Some(v) => format!("{}: {}", line.label, format_value(v, line.unit)),
                 None => line.label.clone(),
             };
+            let markers = x.len() <= 90;
             for seg in segments {
+                if markers {
+                    let _ =
+                        chart.draw_series(seg.iter().map(|p| Circle::new(*p, 2, color.filled())));
+                }
                 let _ = if line.dashed {
                     chart.draw_series(DashedLineSeries::new(seg, 6, 4, color.stroke_width(2)))
                 } else {

@@ -76,7 +76,11 @@ pub fn render(input: &ReportInput<'_>) -> String {
     };
     if let Some(r) = input.run {
         let p = &r.params;
-        meta("Host", format!("{} ({})", p.host, r.host_detail));
+        if p.host == r.host_detail || p.host.is_empty() {
+            meta("Host", r.host_detail.clone());
+        } else {
+            meta("Host", format!("{} ({})", p.host, r.host_detail));
+        }
         meta(
             "Classes (weights)",
             p.classes
