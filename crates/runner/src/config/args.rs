@@ -166,6 +166,11 @@ pub struct RunnerArgs {
     #[arg(long, env = "MILMOVE_LOAD_INSECURE")]
     pub insecure: bool,
 
+    /// Seconds between statistics samples (history, charts, PREFIX_stats_history.csv)
+    /// [default: 1]; shorter only to fast-forward long runs in benchmarks.
+    #[arg(long = "sample-interval", hide = true, env = "MILMOVE_LOAD_SAMPLE_INTERVAL")]
+    pub sample_interval: Option<f64>,
+
     /// Seconds between console stats tables [default: 2].
     #[arg(long = "print-interval", env = "MILMOVE_LOAD_PRINT_INTERVAL")]
     pub print_interval: Option<f64>,

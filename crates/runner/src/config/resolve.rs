@@ -37,6 +37,8 @@ pub struct OutputOptions {
     pub print_interval: Duration,
     /// `--html FILE`.
     pub html: Option<PathBuf>,
+    /// Time between statistics samples (1 s; shorter only in benchmarks).
+    pub sample_interval: Duration,
     /// The web UI (used unless `headless`).
     pub web: WebOptions,
 }
@@ -170,8 +172,20 @@ impl Settings {
                     "--print-interval must be > 0 and at most 100 years, got {print_interval}"
                 ))
             })?;
+        let sample_interval = match a.sample_interval {
+            None => Duration::from_secs(1),
+            Some(s) => Duration::try_from_secs_f64(s)
+                .ok()
+                .filter(|d| *d >= Duration::from_millis(1) && *d <= super::MAX_DURATION)
+                .ok_or_else(|| {
+                    RunnerError::Config(format!(
+                        "--sample-interval must be at least 0.001 s, got {s}"
+                    ))
+                })?,
+        };
         let output = OutputOptions {
             headless,
+            sample_interval,
             html: a.html.or(file.html),
             web,
             csv: a.csv.or(file.csv),

@@ -383,7 +383,7 @@ pub async fn run_session(
     let mut interrupts = 0u32;
     let mut quit_at: Option<tokio::time::Instant> = None;
     let mut quit_after_run = false;
-    let mut history = tokio::time::interval(Duration::from_secs(1));
+    let mut history = tokio::time::interval(out.sample_interval);
     history.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     history.tick().await;
     let mut print = tokio::time::interval(out.print_interval);
