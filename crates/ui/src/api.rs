@@ -81,7 +81,7 @@ pub(crate) async fn config(State(state): State<Shared>) -> Response {
             "user_count": d.users,
             "spawn_rate": d.spawn_rate,
             "host": d.host,
-            "run_time": d.run_time.map(|t| humanize(t)),
+            "run_time": d.run_time.map(humanize),
             "tags": d.tags,
             "exclude_tags": d.exclude_tags,
             "thresholds": d.thresholds,

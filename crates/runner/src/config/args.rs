@@ -168,7 +168,11 @@ pub struct RunnerArgs {
 
     /// Seconds between statistics samples (history, charts, PREFIX_stats_history.csv)
     /// [default: 1]; shorter only to fast-forward long runs in benchmarks.
-    #[arg(long = "sample-interval", hide = true, env = "MILMOVE_LOAD_SAMPLE_INTERVAL")]
+    #[arg(
+        long = "sample-interval",
+        hide = true,
+        env = "MILMOVE_LOAD_SAMPLE_INTERVAL"
+    )]
     pub sample_interval: Option<f64>,
 
     /// Seconds between console stats tables [default: 2].

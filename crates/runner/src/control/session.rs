@@ -127,6 +127,9 @@ pub trait HtmlReporter: Send + Sync {
     fn render(&self, input: &ReportInput<'_>) -> String;
 }
 
+/// Called with the web UI's URL once it listens.
+pub type ListeningHook = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Plug-ins an app passes to the session loop.
 #[derive(Clone, Default)]
 pub struct Extensions {
@@ -137,7 +140,7 @@ pub struct Extensions {
     /// The version shown in reports (default: the runner's).
     pub version: Option<String>,
     /// Called with the web UI's URL once it listens (tests, launchers).
-    pub on_listening: Option<Arc<dyn Fn(&str) + Send + Sync>>,
+    pub on_listening: Option<ListeningHook>,
 }
 
 impl std::fmt::Debug for Extensions {
@@ -207,13 +210,13 @@ impl Finisher<'_> {
         let stats = ctl.stats();
         let mut report_failed = false;
         let last = last.unwrap_or_else(|| stats.sample_history());
-        let csv = csv.map(|c| {
+        let mut csv = csv;
+        if let Some(c) = csv.as_mut() {
             if let Err(e) = c.append_history(&last) {
                 tracing::error!("{e}");
                 report_failed = true;
             }
-            c
-        });
+        }
         let snap = stats.snapshot();
         let info = ctl.run_info();
         let thresholds = info

@@ -65,7 +65,13 @@ impl IntervalLatency {
 
     /// The interval's histogram (µs, 3 significant digits).
     pub fn histogram(&self) -> Option<Histogram<u64>> {
-        Deserializer::new().deserialize(&mut &self.encoded[..]).ok()
+        let mut h: Histogram<u64> = Deserializer::new()
+            .deserialize(&mut &self.encoded[..])
+            .ok()?;
+        // A decoded histogram covers only the range it was written with: let it grow, so adding
+        // a later interval with larger values stays exact.
+        h.auto(true);
+        Some(h)
     }
 
     /// Bytes held by the encoded histogram.
@@ -214,6 +220,7 @@ fn add_hist(into: &mut Option<Histogram<u64>>, other: Option<Histogram<u64>>) {
         (_, None) => {}
         (None, Some(h)) => *into = Some(h),
         (Some(a), Some(b)) => {
+            a.auto(true);
             if a.add(&b).is_err() {
                 for v in b.iter_recorded() {
                     a.saturating_record_n(v.value_iterated_to(), v.count_at_value());
