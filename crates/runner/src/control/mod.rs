@@ -18,9 +18,10 @@
 //!   lost workers.
 //!
 //! A snapshot travels from the engine to a page this way: users record into the hub's shards →
-//! [`session::Sampler`] calls [`StatsHub::sample`] once a second (history, timeline) and
-//! publishes a [`Tick`] on a `watch` channel → the console loop prints it, the web UI turns it
-//! into one JSON document and one set of SVG charts shared by every viewer, pushed by SSE.
+//! the session loop ([`session::run_session`]) calls [`StatsHub::sample`] once a second
+//! (history, timeline) and publishes a [`Tick`] on a `watch` channel → the console loop prints
+//! it, the web UI turns it into one JSON document and one set of SVG charts shared by every
+//! viewer, pushed by SSE.
 //!
 //! ```
 //! use milmove_runner::control::{FixedClasses, LocalController, StartParams, TestController, Phase};
