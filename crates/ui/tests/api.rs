@@ -200,11 +200,18 @@ async fn locust_api_keys_and_state_transitions() {
         .as_u64()
         .unwrap();
     assert!(total < 5, "reset left {total} requests");
-    ui.wait_state("requests after the reset", |s| s["total"]["requests"].as_u64() > Some(5))
-        .await;
+    ui.wait_state("requests after the reset", |s| {
+        s["total"]["requests"].as_u64() > Some(5)
+    })
+    .await;
     let r = ui.post("/api/reset", &[]).await;
     assert_eq!(r.status(), 200);
-    assert!(ui.json("/api/state").await["total"]["requests"].as_u64().unwrap() < 5);
+    assert!(
+        ui.json("/api/state").await["total"]["requests"]
+            .as_u64()
+            .unwrap()
+            < 5
+    );
     assert_eq!(ui.post("/stop", &[]).await.status(), 200);
     ui.wait_state("stopped again", stopped).await;
 }
