@@ -3,10 +3,10 @@
 
 mod support;
 
+use milmove_runner::stats::RequestRecord;
 use milmove_runner::{
     EndReason, Hooks, RunConfig, RunPhase, Runner, Stages, TaskResult, User, UserClass, Wait,
 };
-use milmove_runner::stats::RequestRecord;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -217,7 +217,8 @@ async fn request_hook_sees_every_record_and_test_hooks_fire() {
         .on_test_stop(move |info| {
             s3.fetch_add(1, Ordering::Relaxed);
             // A hook can record rows of its own (here: a pseudo row, kept out of the total).
-            info.stats.record(RequestRecord::new("QUEUE", "left at stop", 5));
+            info.stats
+                .record(RequestRecord::new("QUEUE", "left at stop", 5));
         });
     let class = UserClass::builder::<()>("Hooked")
         .wait(Wait::constant(0.01))

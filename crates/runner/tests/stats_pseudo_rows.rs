@@ -33,11 +33,21 @@ fn pseudo_methods_are_workflow_and_queue() {
 #[test]
 fn aggregated_row_counts_only_requests() {
     let snap = hub().snapshot();
-    assert_eq!(snap.total.num_requests, 2, "only GET and PATCH are requests");
-    assert_eq!(snap.total.num_failures, 0, "the failed workflow is not a request");
+    assert_eq!(
+        snap.total.num_requests, 2,
+        "only GET and PATCH are requests"
+    );
+    assert_eq!(
+        snap.total.num_failures, 0,
+        "the failed workflow is not a request"
+    );
     assert_eq!(snap.total.fail_ratio(), 0.0);
     assert_eq!(snap.total.raw.count(), 2);
-    assert_eq!(snap.total.raw.max_us(), Some(4_000), "no workflow time in it");
+    assert_eq!(
+        snap.total.raw.max_us(),
+        Some(4_000),
+        "no workflow time in it"
+    );
     assert_eq!(snap.total.total_content_length, 100);
 
     // Every row is still there with its own figures.

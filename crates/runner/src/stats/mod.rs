@@ -69,7 +69,9 @@ pub const PSEUDO_METHODS: [&str; 2] = ["WORKFLOW", "QUEUE"];
 
 /// Whether rows of `method` are pseudo rows ([`PSEUDO_METHODS`], compared ignoring case).
 pub fn is_pseudo_method(method: &str) -> bool {
-    PSEUDO_METHODS.iter().any(|m| m.eq_ignore_ascii_case(method))
+    PSEUDO_METHODS
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
 }
 
 /// The percentiles Locust reports (CSV columns `50%` … `100%`).
