@@ -147,10 +147,13 @@ impl AppArgs {
             .ok_or_else(|| format!("--config {}: `app` must be a table", path.display()))?;
         for (key, value) in app {
             let id = key.replace('-', "_");
-            let given = matches!(
-                matches.value_source(&id),
-                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-            );
+            // Unknown keys fall through to `set_from_config`, which refuses them.
+            let known = matches.try_get_raw(&id).is_ok();
+            let given = known
+                && matches!(
+                    matches.value_source(&id),
+                    Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+                );
             if !given {
                 self.set_from_config(key, value)
                     .map_err(|e| format!("--config {} [app] {key}: {e}", path.display()))?;

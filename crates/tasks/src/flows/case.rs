@@ -11,6 +11,8 @@ use super::role::Role;
 /// steps found and adds what the later steps need.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MoveCase {
+    /// The flow's number in the process ([`FlowCase::id`]).
+    pub flow_id: u64,
     /// The shipment types the customer asks for (`HHG`, `HHG_INTO_NTS`), from the flow.
     pub shipment_plan: Vec<&'static str>,
     /// The customer's login e-mail.
@@ -68,6 +70,7 @@ impl FlowCase {
             flow,
             step: 0,
             data: MoveCase {
+                flow_id: id,
                 shipment_plan: shipment_plan.to_vec(),
                 ..MoveCase::default()
             },

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use milmove_runner::stats::{RequestRecord, StatsHub};
-use milmove_runner::User;
+use milmove_runner::HttpClient;
 use parking_lot::{Mutex, RwLock};
 use rand::{Rng, RngExt};
 use serde_json::{json, Value};
@@ -68,6 +68,30 @@ pub fn queue_row(role: Role) -> String {
 /// The name of the row of flows still waiting in a role's queue when the test stopped.
 pub fn queue_left_row(role: Role) -> String {
     format!("queue {role} (still waiting at end)")
+}
+
+/// Where a row is recorded when the hub has no statistics of its own yet (before
+/// [`FlowHub::test_started`]): a user's HTTP client, or a statistics hub.
+pub trait Recorder {
+    /// Records one row.
+    fn record_row(&self, method: &str, name: &str, took: Duration, error: Option<&str>);
+}
+
+impl Recorder for HttpClient {
+    fn record_row(&self, method: &str, name: &str, took: Duration, error: Option<&str>) {
+        self.record(method, name, took, 0, error);
+    }
+}
+
+impl Recorder for StatsHub {
+    fn record_row(&self, method: &str, name: &str, took: Duration, error: Option<&str>) {
+        let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let mut record = RequestRecord::new(method, name, us);
+        if let Some(e) = error {
+            record = record.error(e);
+        }
+        self.record(record);
+    }
 }
 
 /// What the hub knows of a step: who runs it and its name.
@@ -130,6 +154,14 @@ struct FlowCounts {
     failed: AtomicU64,
 }
 
+/// A flow in a step: which flow and step, since when, and its move once it has one.
+struct Running {
+    flow: usize,
+    step: usize,
+    since: Instant,
+    move_id: Option<String>,
+}
+
 #[derive(Default)]
 struct Owned {
     ids: HashSet<String>,
@@ -147,7 +179,7 @@ pub struct FlowHub {
     next_id: AtomicU64,
     counts: Vec<FlowCounts>,
     failures: Mutex<HashMap<String, u64>>,
-    running: Mutex<HashMap<u64, (usize, usize, Instant)>>,
+    running: Mutex<HashMap<u64, Running>>,
     owned: Mutex<Owned>,
     stats: RwLock<Option<Arc<StatsHub>>>,
     log: Option<Mutex<Box<dyn std::io::Write + Send>>>,
@@ -262,22 +294,30 @@ impl FlowHub {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.counts[flow].started.fetch_add(1, Ordering::Relaxed);
         let case = FlowCase::new(id, flow, self.flows[flow].shipments);
-        self.running.lock().insert(id, (flow, 0, case.since));
+        self.set_running(&case);
         case
     }
 
     /// Takes the oldest flow waiting for `role`, recording how long it waited.
-    pub fn take<S>(&self, u: &User<S>, role: Role) -> Option<FlowCase> {
+    pub fn take(&self, via: &dyn Recorder, role: Role) -> Option<FlowCase> {
         let mut case = self.queues[role.index()].lock().pop_front()?;
         let now = Instant::now();
         let waited = now.saturating_duration_since(case.since);
         case.waits.push((role, waited));
         case.since = now;
-        self.running
-            .lock()
-            .insert(case.id, (case.flow, case.step, now));
-        self.record(u, QUEUE_METHOD, &queue_row(role), waited, None);
+        self.set_running(&case);
+        self.record(via, QUEUE_METHOD, &queue_row(role), waited, None);
         Some(case)
+    }
+
+    fn set_running(&self, case: &FlowCase) {
+        let running = Running {
+            flow: case.flow,
+            step: case.step,
+            since: case.since,
+            move_id: Some(case.data.move_id.clone()).filter(|m| !m.is_empty()),
+        };
+        self.running.lock().insert(case.id, running);
     }
 
     /// Waits until a flow arrives in `role`'s queue, or `at_most` passes.
@@ -309,7 +349,13 @@ impl FlowHub {
 
     /// Records the step `case` just ran (it took `took`), then hands the flow to its next
     /// role's queue, or records the flow's end when that was its last step or the step failed.
-    pub fn finish_step<S>(&self, u: &User<S>, mut case: FlowCase, took: Duration, end: StepEnd) {
+    pub fn finish_step(
+        &self,
+        via: &dyn Recorder,
+        mut case: FlowCase,
+        took: Duration,
+        end: StepEnd,
+    ) {
         let meta = &self.flows[case.flow];
         let step = &meta.steps[case.step];
         let row = step_row(meta.name, case.step, meta.steps.len(), step.role, step.name);
@@ -317,7 +363,7 @@ impl FlowHub {
         self.running.lock().remove(&case.id);
         match end {
             StepEnd::Failed(reason) => {
-                self.record(u, WORKFLOW_METHOD, &row, took, Some(&reason));
+                self.record(via, WORKFLOW_METHOD, &row, took, Some(&reason));
                 let error = format!(
                     "failed at step {}/{} ({} {}): {reason}",
                     case.step + 1,
@@ -326,7 +372,7 @@ impl FlowHub {
                     step.name
                 );
                 self.record(
-                    u,
+                    via,
                     WORKFLOW_METHOD,
                     &flow_row(meta.name),
                     case.busy,
@@ -344,7 +390,7 @@ impl FlowHub {
                 self.release();
             }
             StepEnd::Done => {
-                self.record(u, WORKFLOW_METHOD, &row, took, None);
+                self.record(via, WORKFLOW_METHOD, &row, took, None);
                 case.step += 1;
                 match meta.steps.get(case.step) {
                     Some(next) => {
@@ -354,10 +400,10 @@ impl FlowHub {
                         self.arrivals[role.index()].notify_one();
                     }
                     None => {
-                        self.record(u, WORKFLOW_METHOD, &flow_row(meta.name), case.busy, None);
+                        self.record(via, WORKFLOW_METHOD, &flow_row(meta.name), case.busy, None);
                         let end_to_end = case.started.elapsed();
                         let name = flow_end_to_end_row(meta.name);
-                        self.record(u, WORKFLOW_METHOD, &name, end_to_end, None);
+                        self.record(via, WORKFLOW_METHOD, &name, end_to_end, None);
                         self.counts[case.flow]
                             .completed
                             .fetch_add(1, Ordering::Relaxed);
@@ -369,10 +415,14 @@ impl FlowHub {
         }
     }
 
-    /// Remembers a move as made by a flow (the classes' own tasks leave it alone).
-    pub fn own(&self, move_id: &str) {
+    /// Remembers a move as made by flow `flow_id` (the classes' own tasks leave it alone; a
+    /// flow cut before it ends is still reported with its move).
+    pub fn own(&self, flow_id: u64, move_id: &str) {
         if move_id.is_empty() {
             return;
+        }
+        if let Some(running) = self.running.lock().get_mut(&flow_id) {
+            running.move_id = Some(move_id.to_string());
         }
         let mut owned = self.owned.lock();
         if owned.ids.insert(move_id.to_string()) {
@@ -410,24 +460,17 @@ impl FlowHub {
         *self.stats.write() = Some(stats);
     }
 
-    fn record<S>(
+    fn record(
         &self,
-        u: &User<S>,
+        via: &dyn Recorder,
         method: &str,
         name: &str,
         took: Duration,
         error: Option<&str>,
     ) {
         match &*self.stats.read() {
-            Some(stats) => {
-                let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-                let mut record = RequestRecord::new(method, name, us);
-                if let Some(e) = error {
-                    record = record.error(e);
-                }
-                stats.record(record);
-            }
-            None => u.http.record(method, name, took, 0, error),
+            Some(stats) => stats.record_row(method, name, took, error),
+            None => via.record_row(method, name, took, error),
         }
     }
 
@@ -458,17 +501,23 @@ impl FlowHub {
                 self.in_flight.fetch_sub(1, Ordering::AcqRel);
             }
         }
-        let cut: Vec<(usize, usize, Instant)> =
-            self.running.lock().drain().map(|(_, v)| v).collect();
-        for (flow, step, since) in cut {
-            let name = flow_unfinished_row(self.flows[flow].name);
-            stats.record(RequestRecord::new(WORKFLOW_METHOD, &name, us(now - since)));
-            unfinished[flow].1 += 1;
-            let meta = &self.flows[flow];
+        let cut: Vec<Running> = self.running.lock().drain().map(|(_, v)| v).collect();
+        for r in cut {
+            let meta = &self.flows[r.flow];
+            let name = flow_unfinished_row(meta.name);
+            stats.record(RequestRecord::new(
+                WORKFLOW_METHOD,
+                &name,
+                us(now - r.since),
+            ));
+            unfinished[r.flow].1 += 1;
+            let step = &meta.steps[r.step];
             self.log_line(json!({
                 "flow": meta.name, "outcome": "unfinished",
-                "reason": format!("cut in step {}/{} ({} {})", step + 1, meta.steps.len(),
-                                  meta.steps[step].role, meta.steps[step].name),
+                "reason": format!("cut in step {}/{} ({} {})", r.step + 1, meta.steps.len(),
+                                  step.role, step.name),
+                "steps_done": r.step, "steps": meta.steps.len(),
+                "move": {"move_id": r.move_id.unwrap_or_default()},
             }));
         }
         self.in_flight.store(0, Ordering::Release);
@@ -560,3 +609,7 @@ impl FlowHub {
             .collect()
     }
 }
+
+#[cfg(test)]
+#[path = "hub_tests.rs"]
+mod tests;

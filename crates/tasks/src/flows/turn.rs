@@ -38,7 +38,7 @@ async fn run_step(u: &mut User<MilMoveUser>, hub: &FlowHub, mut case: FlowCase) 
         Ok(()) => StepEnd::Done,
         Err(failure) => StepEnd::Failed(failure.0),
     };
-    hub.finish_step(u, case, started.elapsed(), end);
+    hub.finish_step(&u.http, case, started.elapsed(), end);
 }
 
 /// One of the class's own tasks, by weight; or a wait for work when it has none.
@@ -86,7 +86,7 @@ pub async fn work_queue(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(seat) = seat(u) else {
         return Ok(());
     };
-    match seat.hub.take(u, seat.role) {
+    match seat.hub.take(&u.http, seat.role) {
         Some(case) => {
             run_step(u, &seat.hub, case).await;
             Ok(())

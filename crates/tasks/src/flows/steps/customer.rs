@@ -14,7 +14,7 @@ use crate::customer::{
     SEARCH_DUTY_LOCATIONS, SUBMIT_MOVE,
 };
 use crate::flows::case::MoveCase;
-use crate::flows::spec::StepResult;
+use crate::flows::spec::{StepFailure, StepResult};
 use crate::office::common::LOGGED_IN_USER;
 use crate::office::login::{devlocal_login, UserType};
 
@@ -26,9 +26,68 @@ pub const LIST_MOVE_SHIPMENTS: &str = "/internal/moves/{moveTaskOrderID}/mto_shi
 /// The shipment type of an NTS (household goods into non-temporary storage).
 pub const NTS: &str = "HHG_INTO_NTS";
 
-/// Step 1 (customer): a new customer logs in, fills in the profile and a backup contact,
-/// creates orders between two duty locations and uploads them, asks for the flow's shipments
-/// (an HHG from home to the new duty location, an NTS from home) and submits the move.
+/// The origin duty location searched for: one whose office provides services counseling, in
+/// the GBLOC of devlocal office users (a fact from MilMove's 2024 load tests), so the move
+/// goes to the counseling queue.
+pub const ORIGIN_SEARCH: &str = "Blue Grass Army Depot";
+/// The new duty location searched for.
+pub const DESTINATION_SEARCH: &str = "Fort Gordon";
+
+/// The customer's home (the pickup address): an address in the same GBLOC that MilMove's
+/// route planner can price (the 2024 suite's choice).
+fn home_address() -> Value {
+    json!({
+        "streetAddress1": "3373 NW Martin Luther King Jr Blvd",
+        "city": "Beverly Hills",
+        "state": "CA",
+        "postalCode": "90210",
+    })
+}
+
+/// The HHG's destination, near the new duty location.
+fn destination_address() -> Value {
+    json!({
+        "streetAddress1": "3373 NW Martin Luther King Jr Blvd",
+        "city": "Augusta",
+        "state": "GA",
+        "postalCode": "30815",
+    })
+}
+
+/// The duty locations a search for `term` finds.
+async fn search(u: &mut User<MilMoveUser>, term: &str) -> Result<Vec<Value>, StepFailure> {
+    let path = format!(
+        "{SEARCH_DUTY_LOCATIONS}?search={}",
+        term.replace(' ', "%20")
+    );
+    let found = get(u, path, SEARCH_DUTY_LOCATIONS).await?;
+    Ok(list(&found, "").to_vec())
+}
+
+/// The origin (preferring one that provides services counseling) and the new duty location.
+async fn duty_locations(u: &mut User<MilMoveUser>) -> Result<(Value, Value), StepFailure> {
+    let origins = search(u, ORIGIN_SEARCH).await?;
+    let counseling = |d: &&Value| d["provides_services_counseling"] != Value::Bool(false);
+    let Some(origin) = origins.iter().find(counseling).or(origins.first()).cloned() else {
+        return Err(missing("the origin duty location search found nothing"));
+    };
+    let destinations = search(u, DESTINATION_SEARCH).await?;
+    // Any other location the searches found, when the new one is also the origin.
+    let Some(destination) = destinations
+        .iter()
+        .chain(&origins)
+        .find(|d| text(d, "id") != text(&origin, "id"))
+        .cloned()
+    else {
+        return Err(missing("the new duty location search found nothing"));
+    };
+    Ok((origin, destination))
+}
+
+/// Step 1 (customer): a new customer logs in, fills in the profile (home address included)
+/// and a backup contact, creates orders between two duty locations and uploads them, asks for
+/// the flow's shipments (an HHG from home to the new duty station's town, an NTS from home)
+/// and submits the move.
 pub async fn create_move(u: &mut User<MilMoveUser>, case: &mut MoveCase) -> StepResult {
     if !devlocal_login(u, UserType::Milmove).await {
         return Err(missing("the devlocal login as a new customer failed"));
@@ -39,22 +98,17 @@ pub async fn create_move(u: &mut User<MilMoveUser>, case: &mut MoveCase) -> Step
         return Err(missing("the logged-in customer has no service member"));
     }
     case.customer_email = text(&user, "email").to_string();
-    let path = format!("{SEARCH_DUTY_LOCATIONS}?search=fort");
-    let locations = get(u, path, SEARCH_DUTY_LOCATIONS).await?;
-    let locations = list(&locations, "");
-    let (Some(origin), Some(destination)) = (locations.first(), locations.last()) else {
-        return Err(missing("the duty location search found nothing"));
-    };
-    let (origin, destination) = (origin.clone(), destination.clone());
+    let (origin, destination) = duty_locations(u).await?;
 
-    let body = profile_body(
+    let mut body = profile_body(
         u,
         text(&user, "id"),
         &case.customer_email,
         text(&origin, "id"),
     )?;
+    body["residential_address"] = home_address();
     let path = format!("/internal/service_members/{member_id}");
-    let member = send(u, Call::patch(path, PATCH_SERVICE_MEMBER).json(body)).await?;
+    send(u, Call::patch(path, PATCH_SERVICE_MEMBER).json(body)).await?;
     let body = backup_contact_body(u)?;
     let path = format!("/internal/service_members/{member_id}/backup_contacts");
     send(u, Call::post(path, CREATE_BACKUP_CONTACT).json(body)).await?;
@@ -70,7 +124,7 @@ pub async fn create_move(u: &mut User<MilMoveUser>, case: &mut MoveCase) -> Step
     }
     if let Some(seat) = &u.state.seat {
         // From now on the classes' own tasks leave this move to its flow.
-        seat.hub.own(&case.move_id);
+        seat.hub.own(case.flow_id, &case.move_id);
     }
     let document = text(&orders["uploaded_orders"], "id");
     let path = format!("{CREATE_UPLOAD}?documentId={document}");
@@ -79,18 +133,20 @@ pub async fn create_move(u: &mut User<MilMoveUser>, case: &mut MoveCase) -> Step
     }
 
     let today = chrono::Utc::now().date_naive();
-    let home = member.get("residential_address").cloned();
+    let day = |n: u64| json!((today + chrono::Days::new(n)).to_string());
     for shipment_type in case.shipment_plan.clone() {
-        let to = (shipment_type != NTS).then(|| destination["address"].clone());
-        let mut body = shipment_body(u, &case.move_id, shipment_type, home.as_ref(), to.as_ref())?;
-        body["requestedPickupDate"] = json!((today + chrono::Days::new(15)).to_string());
-        if shipment_type == NTS {
+        let nts = shipment_type == NTS;
+        let to = (!nts).then(destination_address);
+        let home = home_address();
+        let mut body = shipment_body(u, &case.move_id, shipment_type, Some(&home), to.as_ref())?;
+        body["requestedPickupDate"] = day(15);
+        if nts {
             if let Some(object) = body.as_object_mut() {
                 object.remove("requestedDeliveryDate");
                 object.remove("destinationAddress");
             }
         } else {
-            body["requestedDeliveryDate"] = json!((today + chrono::Days::new(22)).to_string());
+            body["requestedDeliveryDate"] = day(22);
         }
         let shipment = send(u, Call::post(CREATE_SHIPMENT, CREATE_SHIPMENT).json(body)).await?;
         case.shipment_ids.push(text(&shipment, "id").to_string());
