@@ -16,7 +16,6 @@ use std::any::Any;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use milmove_sim::state::lifecycle::basic_service_codes;
 use milmove_sim::state::Store;
 use milmove_sim::{SimConfig, SimServer, SimState};
 use milmove_tasks::app::{self, parse_args, AppKind, SimStart};
@@ -64,6 +63,16 @@ fn ids(v: &Value, key: &str) -> Vec<Uuid> {
         .iter()
         .map(|i| Uuid::parse_str(i.as_str().unwrap()).unwrap())
         .collect()
+}
+
+/// The service items MilMove creates, approved, when the TOO approves a shipment (from
+/// transcom/mymove's shipment approver).
+fn basic_service_codes(shipment_type: &str) -> &'static [&'static str] {
+    match shipment_type {
+        "HHG" => &["DLH", "FSC", "DOP", "DDP", "DPK", "DUPK"],
+        "HHG_INTO_NTS" => &["DLH", "FSC", "DOP", "DDP", "DNPK"],
+        other => panic!("no flow makes a {other} shipment"),
+    }
 }
 
 /// The stand-in's state of a completed flow's move is what its flow claims.
@@ -233,7 +242,9 @@ fn every_lifecycle_flow_completes_and_leaves_its_move_in_the_state_it_claims() {
         "-r",
         "25",
         "-t",
-        "15s",
+        "300s",
+        "--complete-each-flow",
+        "2",
         "--wait-time",
         "0.05-0.3",
         "--stop-timeout",
@@ -283,6 +294,12 @@ fn every_lifecycle_flow_completes_and_leaves_its_move_in_the_state_it_claims() {
         .sum();
     assert_eq!(summary["total"]["requests"].as_u64(), Some(requests));
     assert_eq!(summary["total"]["failures"].as_u64(), Some(0));
+    // The run ended because every flow completed twice (not at its 5-minute bound).
+    assert_eq!(summary["run"]["end_reason"], "all users stopped");
+    for flow in catalog::all() {
+        let completed = row("WORKFLOW", &flow_row(flow.name)).unwrap()["requests"].as_u64();
+        assert!(completed >= Some(2), "{}: {completed:?}", flow.name);
+    }
 
     // The CSV has them under their own types.
     let csv = std::fs::read_to_string(dir.path().join("run_stats.csv")).unwrap();

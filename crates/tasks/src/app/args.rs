@@ -55,6 +55,11 @@ pub struct AppArgs {
     )]
     pub max_flows: usize,
 
+    /// End the lifecycle once every flow of the mix completed N times: its users stop at their
+    /// next turn, and the run ends when every user has stopped (or at the run time).
+    #[arg(long, value_name = "N", env = "MILMOVE_LOAD_COMPLETE_EACH_FLOW")]
+    pub complete_each_flow: Option<u64>,
+
     /// Write one JSON line per lifecycle flow that ends (completed, failed, or unfinished at
     /// the end): its move (id, locator, shipments, payment requests), steps, queue waits.
     #[arg(long, value_name = "FILE", env = "MILMOVE_LOAD_FLOW_LOG")]
@@ -200,6 +205,7 @@ impl AppArgs {
                 }
             }
             "max-flows" => self.max_flows = number()? as usize,
+            "complete-each-flow" => self.complete_each_flow = Some(number()?),
             "flow-log" => self.flow_log = Some(PathBuf::from(text()?)),
             "store-size" => self.store_size = number()? as usize,
             "wait-time" => self.wait_time = text()?,

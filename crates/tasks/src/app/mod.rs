@@ -113,6 +113,7 @@ fn prepare_and_run(
         true => Some(Lifecycle::new(
             &args.flows,
             args.max_flows,
+            args.complete_each_flow,
             args.flow_log.as_deref(),
         )?),
         false => None,

@@ -18,9 +18,14 @@ pub struct Lifecycle {
 }
 
 impl Lifecycle {
-    /// The flows of `mix` (`--flows`), at most `max_flows` in flight, logging each finished
-    /// flow to `log` when given.
-    pub fn new(mix: &str, max_flows: usize, log: Option<&Path>) -> Result<Self, String> {
+    /// The flows of `mix` (`--flows`), at most `max_flows` in flight, done once each completed
+    /// `complete_each` times (when given), logging each finished flow to `log` (when given).
+    pub fn new(
+        mix: &str,
+        max_flows: usize,
+        complete_each: Option<u64>,
+        log: Option<&Path>,
+    ) -> Result<Self, String> {
         if max_flows == 0 {
             return Err("--max-flows must be at least 1".to_string());
         }
@@ -30,8 +35,12 @@ impl Lifecycle {
             .zip(weights)
             .map(|(flow, weight)| flow.meta(weight))
             .collect();
+        if complete_each == Some(0) {
+            return Err("--complete-each-flow must be at least 1".to_string());
+        }
         let config = HubConfig {
             max_flows,
+            complete_each,
             ..HubConfig::default()
         };
         let mut hub = FlowHub::new(metas, config);

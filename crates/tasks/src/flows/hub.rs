@@ -123,6 +123,9 @@ pub struct HubConfig {
     pub max_flows: usize,
     /// How many moves made by flows are remembered as theirs (oldest forgotten first).
     pub owned_moves: usize,
+    /// When set, the lifecycle is done once every flow of the mix completed this many times
+    /// (its users then stop).
+    pub complete_each: Option<u64>,
 }
 
 impl Default for HubConfig {
@@ -130,6 +133,7 @@ impl Default for HubConfig {
         HubConfig {
             max_flows: DEFAULT_MAX_FLOWS,
             owned_moves: 100_000,
+            complete_each: None,
         }
     }
 }
@@ -598,6 +602,19 @@ impl FlowHub {
             let mut out = log.lock();
             let _ = writeln!(out, "{line}");
         }
+    }
+
+    /// Whether every flow of the mix (weight > 0) completed as often as
+    /// [`HubConfig::complete_each`] asks (never, without it).
+    pub fn done(&self) -> bool {
+        let Some(wanted) = self.config.complete_each else {
+            return false;
+        };
+        self.flows
+            .iter()
+            .zip(&self.counts)
+            .filter(|(f, _)| f.weight > 0)
+            .all(|(_, c)| c.completed.load(Ordering::Relaxed) >= wanted)
     }
 
     /// Completed flows so far, per flow name.

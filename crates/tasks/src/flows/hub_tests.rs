@@ -28,6 +28,7 @@ fn hub(max_flows: usize) -> (FlowHub, Arc<StatsHub>) {
     let config = HubConfig {
         max_flows,
         owned_moves: 2,
+        complete_each: Some(2),
     };
     let hub = FlowHub::new(vec![three_steps()], config);
     let stats = Arc::new(StatsHub::default());
@@ -52,6 +53,7 @@ fn a_flow_passes_from_role_to_role_and_records_every_row() {
     hub.finish_step(&*stats, case, MS, StepEnd::Done);
     assert_eq!(hub.in_flight(), 0);
     assert_eq!(hub.completed(), [("demo", 1)]);
+    assert!(!hub.done(), "two completions of each flow asked for");
 
     let snap = stats.snapshot();
     let count = |method: &str, name: &str| snap.entry(Some(method), name).map(|e| e.num_requests);
@@ -200,6 +202,7 @@ fn owned_moves_are_kept_out_of_the_stores_and_bounded() {
         HubConfig {
             max_flows: 10,
             owned_moves: 2,
+            complete_each: None,
         },
     ));
     let keep_out = hub.exclusion();
@@ -255,4 +258,30 @@ async fn a_waiting_user_wakes_when_work_arrives() {
         .expect("woken by the hand-over, not by its hour-long timeout")
         .unwrap();
     assert_eq!(hub.queued(Role::Too), 1);
+}
+
+#[test]
+fn the_lifecycle_is_done_once_each_flow_completed_often_enough() {
+    let flows = vec![
+        meta("one", &[(Role::Customer, "a")], 1),
+        meta("two", &[(Role::Customer, "a")], 1),
+        meta("off", &[(Role::Customer, "a")], 0),
+    ];
+    let config = HubConfig {
+        complete_each: Some(1),
+        ..HubConfig::default()
+    };
+    let hub = FlowHub::new(flows, config);
+    let stats = StatsHub::default();
+    let finish = |flow| {
+        assert!(hub.admit());
+        let case = hub.start(flow);
+        hub.finish_step(&stats, case, MS, StepEnd::Done);
+    };
+    finish(0);
+    finish(0);
+    assert!(!hub.done(), "`two` has not completed yet");
+    finish(1);
+    assert!(hub.done(), "`off` is not in the mix");
+    assert!(!FlowHub::new(vec![three_steps()], HubConfig::default()).done());
 }

@@ -8,12 +8,14 @@
 //!   class's own tasks, by weight, as the class does outside lifecycle runs; a class with
 //!   none left (tag filtering) waits until work arrives, at most [`IDLE_WAIT`]. It never spins.
 //!
-//! After a step the flow goes to the next step's queue ([`FlowHub::finish_step`]).
+//! After a step the flow goes to the next step's queue ([`FlowHub::finish_step`]). With
+//! `--complete-each-flow N`, once every flow of the mix completed N times each user stops at
+//! its next turn (the run ends when every user has stopped).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use milmove_runner::{TaskResult, User};
+use milmove_runner::{TaskError, TaskResult, User};
 use rand::RngExt;
 
 use super::case::FlowCase;
@@ -69,6 +71,9 @@ pub async fn start_flow(u: &mut User<MilMoveUser>) -> TaskResult {
         return Ok(());
     };
     let hub = &seat.hub;
+    if hub.done() {
+        return Err(TaskError::stop_user());
+    }
     if !hub.admit() {
         return browse(u, &seat).await;
     }
@@ -86,6 +91,9 @@ pub async fn work_queue(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(seat) = seat(u) else {
         return Ok(());
     };
+    if seat.hub.done() {
+        return Err(TaskError::stop_user());
+    }
     match seat.hub.take(&u.http, seat.role) {
         Some(case) => {
             run_step(u, &seat.hub, case).await;
