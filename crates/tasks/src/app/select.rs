@@ -158,7 +158,7 @@ pub fn list_text(selected: &[Selected]) -> String {
             };
             let _ = writeln!(
                 out,
-                "  lifecycle ({role}): {turn}; with nothing to do it runs these tasks (tag: {}):",
+                "  lifecycle ({role}, tag {}): {turn}; with nothing to do it runs these tasks:",
                 crate::flows::class::LIFECYCLE_TAG
             );
             if role == Role::Customer {
