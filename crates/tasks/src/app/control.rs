@@ -11,15 +11,16 @@ use milmove_runner::control::{
     check_url_host, BoxFuture, BuiltRun, Catalogue, ClassChoice, ClassFactory, ClassInfo,
     ControlError, StartParams, TaskNode,
 };
-use milmove_runner::Wait;
+use milmove_runner::{TagFilter, Wait};
 use parking_lot::Mutex;
 
 use super::args::AppArgs;
 use super::select::{candidates, AppKind, Selected};
 use super::target::{SimTarget, Target};
-use super::{build_classes, SimStart};
+use super::{build_lifecycle_classes, BuildOptions, SimStart};
 use crate::apis::Apis;
 use crate::catalog::{ClassSpec, SetSpec, TaskSpec};
+use crate::flows::app::Lifecycle;
 
 /// Builds MilMove classes for start parameters.
 pub struct MilMoveFactory {
@@ -30,6 +31,7 @@ pub struct MilMoveFactory {
     start_sim: Mutex<Option<SimStart>>,
     sim: tokio::sync::Mutex<Option<(SimTarget, SimGuard)>>,
     apis: tokio::sync::Mutex<Option<Arc<Apis>>>,
+    lifecycle: Option<Arc<Lifecycle>>,
 }
 
 /// Keeps the stand-in running (its handle is `Send`, and only touched under the mutex).
@@ -52,7 +54,14 @@ impl MilMoveFactory {
             start_sim: Mutex::new(Some(start_sim)),
             sim: tokio::sync::Mutex::new(None),
             apis: tokio::sync::Mutex::new(None),
+            lifecycle: None,
         }
+    }
+
+    /// Runs the lifecycle flows (`--lifecycle`): the roles' classes take part in them.
+    pub fn lifecycle(mut self, lifecycle: Option<Arc<Lifecycle>>) -> Self {
+        self.lifecycle = lifecycle;
+        self
     }
 
     async fn sim(&self) -> Result<SimTarget, ControlError> {
@@ -134,7 +143,14 @@ impl MilMoveFactory {
             needs_plain,
         )
         .map_err(ControlError::BadInput)?;
-        let classes = build_classes(&selected, &target, &apis, self.args.store_size, self.wait)
+        let tags = TagFilter::new(params.tags.clone(), params.exclude_tags.clone());
+        let build = BuildOptions {
+            store_size: self.args.store_size,
+            wait: self.wait,
+            lifecycle: self.lifecycle.as_deref(),
+            tags: &tags,
+        };
+        let classes = build_lifecycle_classes(&selected, &target, &apis, &build)
             .map_err(ControlError::BadInput)?;
         let host_detail = match &sim {
             Some(sim) => format!("sim ({})", sim.hosts.mtls_url),

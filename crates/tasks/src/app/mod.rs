@@ -18,11 +18,12 @@ use std::sync::Arc;
 
 use clap::{Args, Command, FromArgMatches};
 use milmove_runner::control::Extensions;
-use milmove_runner::{Hooks, Settings, UserClass, CONFIG_ERROR_EXIT_CODE};
+use milmove_runner::{Settings, TagFilter, UserClass, CONFIG_ERROR_EXIT_CODE};
 
 use crate::apis::Apis;
 use crate::catalog::ClassOptions;
 use crate::context::Shared;
+use crate::flows::app::Lifecycle;
 
 /// Starts the stand-in in-process: given the spec directory, returns its URLs and
 /// certificates, and a handle that keeps it running until dropped.
@@ -66,7 +67,10 @@ where
             .about(about(kind)),
     );
     let matches = command.try_get_matches_from(argv)?;
-    AppArgs::from_arg_matches(&matches)
+    let mut args = AppArgs::from_arg_matches(&matches)?;
+    args.apply_config(&matches)
+        .map_err(|m| clap::Error::raw(clap::error::ErrorKind::ValueValidation, m + "\n"))?;
+    Ok(args)
 }
 
 fn about(kind: AppKind) -> &'static str {
@@ -87,6 +91,15 @@ pub fn run_with(kind: AppKind, args: AppArgs, start_sim: SimStart, ext: Extensio
     let selected = select(kind, &args);
     if args.list {
         print!("{}", list_text(&selected));
+        if args.lifecycle_mode() {
+            match crate::flows::catalog::parse_mix(&args.flows) {
+                Ok(weights) => print!("{}", crate::flows::catalog::list_text(&weights)),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::from(CONFIG_ERROR_EXIT_CODE as u8);
+                }
+            }
+        }
         return ExitCode::SUCCESS;
     }
     match prepare_and_run(kind, args, selected, start_sim, ext) {
@@ -112,6 +125,15 @@ fn prepare_and_run(
     milmove_runner::init_logging(&settings);
     milmove_runner::raise_open_file_limit();
     let wait = parse_wait(&args.wait_time)?;
+    let lifecycle = match args.lifecycle_mode() {
+        true => Some(Arc::new(Lifecycle::new(
+            &args.flows,
+            args.max_flows,
+            args.complete_each_flow,
+            args.flow_log.as_deref(),
+        )?)),
+        false => None,
+    };
     if settings.run.host.is_none() {
         settings.run.host = Some("sim".to_string());
     }
@@ -131,11 +153,20 @@ fn prepare_and_run(
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(async move {
-        let factory = MilMoveFactory::new(kind, args, spec_dir, wait, start_sim);
-        let ctl = milmove_runner::local_controller(&settings, factory, Hooks::default());
-        milmove_runner::control::run_session(Arc::new(ctl), settings.output, ext)
+        let hooks = lifecycle
+            .as_deref()
+            .map(Lifecycle::hooks)
+            .unwrap_or_default();
+        let factory =
+            MilMoveFactory::new(kind, args, spec_dir, wait, start_sim).lifecycle(lifecycle.clone());
+        let ctl = milmove_runner::local_controller(&settings, factory, hooks);
+        let code = milmove_runner::control::run_session(Arc::new(ctl), settings.output, ext)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string());
+        if let Some(lifecycle) = &lifecycle {
+            print!("{}", lifecycle.summary());
+        }
+        code
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     result
@@ -149,13 +180,47 @@ pub fn build_classes(
     store_size: usize,
     wait: milmove_runner::Wait,
 ) -> Result<Vec<UserClass>, String> {
+    let tags = TagFilter::default();
+    let build = BuildOptions {
+        store_size,
+        wait,
+        lifecycle: None,
+        tags: &tags,
+    };
+    build_lifecycle_classes(selected, target, apis, &build)
+}
+
+/// How [`build_lifecycle_classes`] builds the classes.
+pub struct BuildOptions<'a> {
+    /// Objects kept per kind in each data store.
+    pub store_size: usize,
+    /// Wait between tasks.
+    pub wait: milmove_runner::Wait,
+    /// The lifecycle flows, in a lifecycle run.
+    pub lifecycle: Option<&'a Lifecycle>,
+    /// `-T`/`-E`, which lifecycle users apply to their classes' own tasks.
+    pub tags: &'a TagFilter,
+}
+
+/// The runner's classes for a selection, lifecycle classes for the roles of a lifecycle run:
+/// one shared state per store group (whose stores keep out the flows' moves in a lifecycle
+/// run).
+pub fn build_lifecycle_classes(
+    selected: &[Selected],
+    target: &Target,
+    apis: &Arc<Apis>,
+    build: &BuildOptions<'_>,
+) -> Result<Vec<UserClass>, String> {
     let mut groups: Vec<(StoreGroup, Arc<Shared>)> = Vec::new();
     let mut classes = Vec::with_capacity(selected.len());
     for s in selected {
         let shared = match groups.iter().find(|(g, _)| *g == s.group) {
             Some((_, shared)) => shared.clone(),
             None => {
-                let shared = Shared::new(apis.clone(), store_size);
+                let shared = match build.lifecycle {
+                    Some(l) => Shared::excluding(apis.clone(), build.store_size, l.hub.exclusion()),
+                    None => Shared::new(apis.clone(), build.store_size),
+                };
                 groups.push((s.group, shared.clone()));
                 shared
             }
@@ -164,9 +229,14 @@ pub fn build_classes(
             host: target.host(s.spec.domain, s.spec.is_api)?,
             tls: target.tls(s.spec.mutual_tls),
             weight: s.weight,
-            wait,
+            wait: build.wait,
         };
-        classes.push(s.spec.build(&shared, options));
+        classes.push(match (build.lifecycle, s.role) {
+            (Some(l), Some(role)) => {
+                crate::flows::class::build(&s.spec, role, &l.hub, &shared, options, build.tags)
+            }
+            _ => s.spec.build(&shared, options),
+        });
     }
     Ok(classes)
 }
