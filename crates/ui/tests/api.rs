@@ -642,7 +642,13 @@ async fn page_stream_charts_timeline_logs_and_base_path() {
     assert_eq!(s["thresholds"][0]["expr"], "p95<2s");
     assert_eq!(s["thresholds"][0]["passed"], true);
     // Charts: SVG with hover titles; corrected dashed lines in arrival-rate mode; one endpoint.
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    for _ in 0..600 {
+        let tl = ui.json("api/timeline").await;
+        if tl["points"].as_array().is_some_and(|p| p.len() >= 3) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let svg = ui
         .get("charts/latency.svg?p=50,99.9,max")
         .await
