@@ -142,3 +142,19 @@ fn reset_clears_the_timeline() {
     assert_eq!(points.len(), 1);
     assert_eq!(points[0].total.requests, 1);
 }
+
+#[test]
+fn a_final_sliver_folds_into_the_last_point() {
+    let hub = StatsHub::default();
+    hub.set_user_count(3);
+    hub.record(RequestRecord::new("GET", "/", 1_000));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    hub.sample();
+    hub.set_user_count(0);
+    hub.record(RequestRecord::new("GET", "/", 2_000));
+    hub.sample_final();
+    let points = hub.timeline();
+    assert_eq!(points.len(), 1, "the sliver has no point of its own");
+    assert_eq!(points[0].total.requests, 2, "its requests are kept");
+    assert_eq!(points[0].user_count, 3);
+}

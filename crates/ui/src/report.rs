@@ -76,7 +76,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
     };
     if let Some(r) = input.run {
         let p = &r.params;
-        if p.host == r.host_detail || p.host.is_empty() {
+        if p.host.is_empty() || r.host_detail.starts_with(p.host.as_str()) {
             meta("Host", r.host_detail.clone());
         } else {
             meta("Host", format!("{} ({})", p.host, r.host_detail));

@@ -447,7 +447,7 @@ pub async fn run_session(
         }
         if status.phase == Phase::Stopped && status.run_id > finished_run {
             finished_run = status.run_id;
-            let last = ctl.stats().sample();
+            let last = ctl.stats().sample_final();
             let report = csv.as_mut().filter(|_| csv_run == status.run_id);
             code = finisher.finish(&*ctl, report, Some(last.history));
             seq += 1;
@@ -479,7 +479,7 @@ pub async fn run_session(
         // Ended by a signal or the change channel before the run's end was seen.
         ctl.stop_now();
         ctl.wait_run_end().await;
-        let last = ctl.stats().sample();
+        let last = ctl.stats().sample_final();
         code = finisher.finish(
             &*ctl,
             csv.as_mut().filter(|_| csv_run == status.run_id),

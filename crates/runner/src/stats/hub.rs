@@ -288,6 +288,17 @@ impl StatsHub {
     /// interval since the previous sample to the [`timeline`](Self::timeline), and returns the
     /// snapshot with the sample. Call it once per history interval, from one place.
     pub fn sample(&self) -> Sampled {
+        self.sample_inner(false)
+    }
+
+    /// The last sample of a run: as [`sample`](Self::sample), but an interval much shorter
+    /// than the previous one (the run ended just after a regular sample) is folded into the
+    /// previous timeline point rather than drawn as a point of its own.
+    pub fn sample_final(&self) -> Sampled {
+        self.sample_inner(true)
+    }
+
+    fn sample_inner(&self, final_sample: bool) -> Sampled {
         let snapshot = self.snapshot();
         let history = HistorySample::from_snapshot(&snapshot, self.config.full_history);
         let mut kept = history.clone();
@@ -299,7 +310,7 @@ impl StatsHub {
                 h.pop_front();
             }
         }
-        self.timeline.lock().push(&snapshot);
+        self.timeline.lock().push(&snapshot, final_sample);
         Sampled { snapshot, history }
     }
 

@@ -154,6 +154,9 @@ impl TimelinePoint {
     }
 }
 
+/// Intervals shorter than this are folded into the previous point.
+const SHORT_TAIL: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Cumulative figures of one row at the previous sample.
 #[derive(Clone)]
 struct Prev {
@@ -326,7 +329,7 @@ impl Timeline {
     }
 
     /// Adds the interval that ends with `snap`.
-    pub(crate) fn push(&mut self, snap: &StatsSnapshot) {
+    pub(crate) fn push(&mut self, snap: &StatsSnapshot, final_sample: bool) {
         let start = self.last_at.unwrap_or(snap.start_time).max(snap.start_time);
         let end = snap.taken_at;
         self.last_at = Some(end);
@@ -356,9 +359,28 @@ impl Timeline {
             total,
             entries,
         };
-        match self.pending.as_mut() {
-            Some(p) => p.add(sample),
-            None => self.pending = Some(sample),
+        let length = end.duration_since(start).unwrap_or_default();
+        let factor = f64::from(self.factor);
+        let short = final_sample
+            && length < SHORT_TAIL
+            && self
+                .points
+                .back()
+                .is_some_and(|p| length.as_secs_f64() * 4.0 * factor < p.seconds());
+        match (self.pending.as_mut(), self.points.back_mut()) {
+            (Some(p), _) => p.add(sample),
+            // A sliver of an interval (the final sample of a run, taken just after a regular
+            // one): fold it into the last point instead of drawing a point of its own; its
+            // requests stay counted, the users shown stay those of the interval.
+            (None, Some(last)) if short => {
+                let mut merged = Pending::thaw(last);
+                let users = merged.user_count;
+                merged.add(sample);
+                merged.user_count = users;
+                *last = Arc::new(merged.freeze());
+                return;
+            }
+            (None, _) => self.pending = Some(sample),
         }
         if self
             .pending
