@@ -386,6 +386,8 @@ pub async fn run_session(
     let mut interrupts = 0u32;
     let mut quit_at: Option<tokio::time::Instant> = None;
     let mut quit_after_run = false;
+    let mut last_published = None;
+    let mut last_stats_start = ctl.stats().snapshot_start();
     let mut history = tokio::time::interval(out.sample_interval);
     history.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     history.tick().await;
@@ -470,8 +472,18 @@ pub async fn run_session(
                 let _ = tick_tx.send(Arc::new(make_tick(&*ctl, seq, Some(sampled.snapshot))));
             }
         } else {
-            seq += 1;
-            let _ = tick_tx.send(Arc::new(make_tick(&*ctl, seq, None)));
+            // A change: publish at once only when the phase, the run or the target changed
+            // (start, stop, edit, reset); user counts moving during a ramp show in the next
+            // sampled tick, so a ramp does not cost a snapshot per spawned user.
+            let key = (status.phase, status.run_id, status.target);
+            let reset = ctl.stats().snapshot_start() != last_stats_start;
+            if Some(key) != last_published || reset {
+                last_published = Some(key);
+                seq += 1;
+                let tick = make_tick(&*ctl, seq, None);
+                last_stats_start = tick.snapshot.start_time;
+                let _ = tick_tx.send(Arc::new(tick));
+            }
         }
     }
     let status = ctl.status();

@@ -194,6 +194,11 @@ impl StatsHub {
         self.user_count.store(users, Ordering::Relaxed);
     }
 
+    /// When the statistics started (creation or last reset).
+    pub fn snapshot_start(&self) -> SystemTime {
+        self.start.lock().system
+    }
+
     /// Users as last set.
     pub fn user_count(&self) -> u64 {
         self.user_count.load(Ordering::Relaxed)
