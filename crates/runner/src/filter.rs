@@ -36,15 +36,15 @@ impl TagFilter {
         }
     }
 
-    /// The `--tags` given (sorted; empty = no restriction), e.g. to pass the filter on.
-    pub fn included(&self) -> Vec<String> {
+    /// The include tags (`-T`), sorted; empty when there is no restriction.
+    pub fn include_list(&self) -> Vec<String> {
         let mut v: Vec<String> = self.include.iter().flatten().cloned().collect();
         v.sort();
         v
     }
 
-    /// The `--exclude-tags` given (sorted).
-    pub fn excluded(&self) -> Vec<String> {
+    /// The exclude tags (`-E`), sorted.
+    pub fn exclude_list(&self) -> Vec<String> {
         let mut v: Vec<String> = self.exclude.iter().cloned().collect();
         v.sort();
         v

@@ -269,6 +269,7 @@ impl ShareLoop {
             users: self.targets.iter().sum(),
             classes: self.classes.iter().map(|c| c.name.clone()).collect(),
             elapsed: self.started.elapsed(),
+            stats: self.run.sink.stats.clone(),
         }
     }
 
