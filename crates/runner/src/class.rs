@@ -69,6 +69,21 @@ impl UserClass {
         self.host.as_deref()
     }
 
+    /// Whether any task of the class may run under `tags` (a class with none is left out of
+    /// a run, as [`Runner`](crate::Runner) does).
+    pub fn has_runnable_tasks(&self, tags: &TagFilter) -> bool {
+        self.imp.prepare(&self.name, tags, &mut |_| {}).is_some()
+    }
+
+    /// How the class is dispatched (name, weight, fixed count).
+    pub fn dispatch_class(&self) -> crate::DispatchClass {
+        crate::DispatchClass {
+            name: self.name.clone(),
+            weight: self.weight,
+            fixed_count: self.fixed_count,
+        }
+    }
+
     /// The same class with another weight (e.g. chosen on the web UI's start form).
     pub fn with_weight(mut self, weight: u32) -> Self {
         self.weight = weight;

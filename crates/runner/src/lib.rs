@@ -90,6 +90,11 @@
 //!   metrics use ([`control::LocalController`] wraps a `Runner`; a cluster master implements it
 //!   too). [`run_with_extensions`] serves the web UI (unless `--headless`) through the
 //!   [`control::Extensions`] an app passes in (e.g. from `milmove-ui`).
+//! * Distributed runs (crate `milmove-cluster`): [`distribute`] shares users out over workers
+//!   as Locust does; [`ShareRunner`] runs a worker's per-class counts, changeable live;
+//!   [`StatsHub::take_delta`](stats::StatsHub::take_delta) and
+//!   [`StatsHub::apply_delta`](stats::StatsHub::apply_delta) carry exact statistics to the
+//!   master.
 //! * Load shapes: `--stages 10:5:30s,50:10:2m` ([`Stages`]) or any [`LoadShape`].
 //! * Open model: `--arrival-rate N` starts N iterations per second on a fixed schedule (users
 //!   claim slots with one atomic increment); response times are also recorded from the
@@ -127,8 +132,9 @@ pub use cli::{
 };
 pub use config::{RunnerArgs, Settings};
 pub use error::{RunnerError, TaskError, TaskResult};
-pub use exec::dispatch::{DispatchClass, Dispatcher};
+pub use exec::dispatch::{distribute, DispatchClass, Dispatcher, WorkerShare};
 pub use exec::runner::{EndReason, RunConfig, RunOutcome, RunPhase, RunStatus, Runner};
+pub use exec::share::{ShareRunner, ShareStatus};
 pub use filter::TagFilter;
 pub use hooks::{Hooks, TestHook, TestInfo};
 pub use http::{ClientSettings, HttpClient, Request, Response};

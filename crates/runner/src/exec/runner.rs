@@ -283,7 +283,7 @@ impl Runner {
 }
 
 /// Tag-filter the classes and build each class's shared client.
-fn prepare(
+pub(super) fn prepare(
     config: &RunConfig,
     classes: &[UserClass],
     sink: &Arc<Sink>,
