@@ -269,12 +269,11 @@ fn prepare(
             continue;
         };
         let settings = class.client_settings.as_ref().unwrap_or(&config.client);
-        let client = build_client(settings, class.client_hook.as_ref()).map_err(|e| {
-            RunnerError::Client {
+        let client = build_client(settings, class.client_hook.as_ref(), class.tls.as_ref())
+            .map_err(|e| RunnerError::Client {
                 class: class.name.clone(),
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         let host = class
             .host
             .clone()
@@ -303,6 +302,7 @@ fn prepare(
                 sink.clone(),
                 settings,
                 class.client_hook.is_none() && !class.reqwest_only,
+                class.tls.as_ref(),
             )),
         });
     }
