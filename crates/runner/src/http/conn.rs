@@ -74,7 +74,7 @@ impl Conn {
 /// Peeks one byte without blocking: `0` (the peer closed), a byte (unasked data), or an error
 /// other than "would block" (reset) all mean the connection must not carry a request.
 #[cfg(unix)]
-fn socket_has_news(tcp: &TcpStream) -> bool {
+pub(crate) fn socket_has_news(tcp: &TcpStream) -> bool {
     use std::os::fd::AsRawFd;
     let mut probe = 0u8;
     // SAFETY: `probe` is one writable byte for the duration of the call; the descriptor is
@@ -96,7 +96,7 @@ fn socket_has_news(tcp: &TcpStream) -> bool {
 
 /// Elsewhere: tokio's non-blocking peek (it trusts the event loop's readiness first).
 #[cfg(not(unix))]
-fn socket_has_news(tcp: &TcpStream) -> bool {
+pub(crate) fn socket_has_news(tcp: &TcpStream) -> bool {
     let mut probe = [0u8; 1];
     let waker = futures::task::noop_waker();
     let mut cx = std::task::Context::from_waker(&waker);

@@ -81,6 +81,14 @@ impl ClassHttp {
     }
 }
 
+/// The check the direct path makes before it writes a request to a kept-alive connection:
+/// whether the server has closed `stream` (or sent something unasked). Public only for the
+/// benchmark that measures its cost (`cargo bench -p milmove-runner --bench peer_check`).
+#[doc(hidden)]
+pub fn idle_connection_unusable(stream: &tokio::net::TcpStream) -> bool {
+    conn::socket_has_news(stream)
+}
+
 /// The failure text of a request that did not complete within its timeout (both paths).
 pub(crate) fn timeout_text(limit: Duration) -> String {
     format!(
