@@ -48,6 +48,8 @@ pub enum StagesValue {
 /// users = 10
 /// spawn-rate = 5
 /// duration = "30s"
+/// [app]          # read by the application, not by the runner
+/// too-user-weight = 2
 /// ```
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -90,6 +92,9 @@ pub struct ConfigFile {
     pub insecure: Option<bool>,
     #[serde(alias = "print_interval")]
     pub print_interval: Option<f64>,
+    /// `[app]`: settings of the application built on the runner (e.g. the MilMove apps'
+    /// class weights and lifecycle flows). The runner does not read them; the application does.
+    pub app: Option<toml::Table>,
 }
 
 impl ConfigFile {

@@ -224,7 +224,9 @@ impl StatsHub {
         let mut errors = Vec::new();
         let mut entries = Vec::with_capacity(merged.len());
         for ((name, method), acc) in merged {
-            total_acc.merge(&acc);
+            if !super::is_pseudo_method(&method) {
+                total_acc.merge(&acc);
+            }
             for (err, n) in &acc.errors {
                 errors.push(ErrorSnapshot {
                     method: method.clone(),

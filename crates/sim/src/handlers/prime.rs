@@ -243,6 +243,7 @@ fn create_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
     let item = sim
         .store
         .create_service_item(&move_id, shipment_id, &model_type, &code, body)?;
+    sim.store.route_move(&move_id)?;
     call.reply(StatusCode::OK, json!([shape::service_item(&item)]))
 }
 

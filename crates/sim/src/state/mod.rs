@@ -3,6 +3,7 @@
 //! ([`table::Table`]) so concurrent requests on different objects never contend, and every
 //! update goes through one shard's write lock so concurrent updates are never lost.
 
+pub mod lifecycle;
 pub mod model;
 mod moves;
 mod payments;

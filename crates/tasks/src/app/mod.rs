@@ -16,11 +16,12 @@ use std::sync::Arc;
 
 use clap::{Args, Command, FromArgMatches};
 use milmove_hosts::Environment;
-use milmove_runner::{Hooks, Settings, UserClass, CONFIG_ERROR_EXIT_CODE};
+use milmove_runner::{Settings, TagFilter, UserClass, CONFIG_ERROR_EXIT_CODE};
 
 use crate::apis::Apis;
 use crate::catalog::ClassOptions;
 use crate::context::Shared;
+use crate::flows::app::Lifecycle;
 
 /// Starts the stand-in in-process: given the spec directory, returns its URLs and
 /// certificates, and a handle that keeps it running until dropped.
@@ -58,7 +59,10 @@ where
             .about(about(kind)),
     );
     let matches = command.try_get_matches_from(argv)?;
-    AppArgs::from_arg_matches(&matches)
+    let mut args = AppArgs::from_arg_matches(&matches)?;
+    args.apply_config(&matches)
+        .map_err(|m| clap::Error::raw(clap::error::ErrorKind::ValueValidation, m + "\n"))?;
+    Ok(args)
 }
 
 fn about(kind: AppKind) -> &'static str {
@@ -74,6 +78,15 @@ pub fn run(kind: AppKind, args: AppArgs, start_sim: SimStart) -> ExitCode {
     let selected = select(kind, &args);
     if args.list {
         print!("{}", list_text(&selected));
+        if args.lifecycle_mode() {
+            match crate::flows::catalog::parse_mix(&args.flows) {
+                Ok(weights) => print!("{}", crate::flows::catalog::list_text(&weights)),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::from(CONFIG_ERROR_EXIT_CODE as u8);
+                }
+            }
+        }
         return ExitCode::SUCCESS;
     }
     match prepare_and_run(args, selected, start_sim) {
@@ -96,6 +109,16 @@ fn prepare_and_run(
     let mut settings = Settings::resolve(&args.runner).map_err(|e| e.to_string())?;
     milmove_runner::init_logging(&settings);
     let wait = parse_wait(&args.wait_time)?;
+    let lifecycle = match args.lifecycle_mode() {
+        true => Some(Lifecycle::new(
+            &args.flows,
+            args.max_flows,
+            args.complete_each_flow,
+            args.flow_log.as_deref(),
+        )?),
+        false => None,
+    };
+    let tags = settings.run.tags.clone();
     let host_text = settings
         .run
         .host
@@ -129,14 +152,25 @@ fn prepare_and_run(
         let needs_mutual = selected.iter().any(|s| s.spec.mutual_tls);
         let needs_plain = selected.iter().any(|s| !s.spec.mutual_tls);
         let target = Target::new(env.clone(), &args, sim.as_ref(), needs_mutual, needs_plain)?;
-        let classes = build_classes(&selected, &target, &apis, args.store_size, wait)?;
+        let build = BuildOptions {
+            store_size: args.store_size,
+            wait,
+            lifecycle: lifecycle.as_ref(),
+            tags: &tags,
+        };
+        let classes = build_lifecycle_classes(&selected, &target, &apis, &build)?;
         settings.run.host = Some(match &sim {
             Some(sim) => format!("sim ({})", sim.hosts.mtls_url),
             None => env.to_string(),
         });
-        milmove_runner::run_settings(settings, classes, Hooks::default())
+        let hooks = lifecycle.as_ref().map(Lifecycle::hooks).unwrap_or_default();
+        let code = milmove_runner::run_settings(settings, classes, hooks)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string());
+        if let Some(lifecycle) = &lifecycle {
+            print!("{}", lifecycle.summary());
+        }
+        code
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     result
@@ -150,13 +184,47 @@ pub fn build_classes(
     store_size: usize,
     wait: milmove_runner::Wait,
 ) -> Result<Vec<UserClass>, String> {
+    let tags = TagFilter::default();
+    let build = BuildOptions {
+        store_size,
+        wait,
+        lifecycle: None,
+        tags: &tags,
+    };
+    build_lifecycle_classes(selected, target, apis, &build)
+}
+
+/// How [`build_lifecycle_classes`] builds the classes.
+pub struct BuildOptions<'a> {
+    /// Objects kept per kind in each data store.
+    pub store_size: usize,
+    /// Wait between tasks.
+    pub wait: milmove_runner::Wait,
+    /// The lifecycle flows, in a lifecycle run.
+    pub lifecycle: Option<&'a Lifecycle>,
+    /// `-T`/`-E`, which lifecycle users apply to their classes' own tasks.
+    pub tags: &'a TagFilter,
+}
+
+/// The runner's classes for a selection, lifecycle classes for the roles of a lifecycle run:
+/// one shared state per store group (whose stores keep out the flows' moves in a lifecycle
+/// run).
+pub fn build_lifecycle_classes(
+    selected: &[Selected],
+    target: &Target,
+    apis: &Arc<Apis>,
+    build: &BuildOptions<'_>,
+) -> Result<Vec<UserClass>, String> {
     let mut groups: Vec<(StoreGroup, Arc<Shared>)> = Vec::new();
     let mut classes = Vec::with_capacity(selected.len());
     for s in selected {
         let shared = match groups.iter().find(|(g, _)| *g == s.group) {
             Some((_, shared)) => shared.clone(),
             None => {
-                let shared = Shared::new(apis.clone(), store_size);
+                let shared = match build.lifecycle {
+                    Some(l) => Shared::excluding(apis.clone(), build.store_size, l.hub.exclusion()),
+                    None => Shared::new(apis.clone(), build.store_size),
+                };
                 groups.push((s.group, shared.clone()));
                 shared
             }
@@ -165,9 +233,14 @@ pub fn build_classes(
             host: target.host(s.spec.domain, s.spec.is_api)?,
             tls: target.tls(s.spec.mutual_tls),
             weight: s.weight,
-            wait,
+            wait: build.wait,
         };
-        classes.push(s.spec.build(&shared, options));
+        classes.push(match (build.lifecycle, s.role) {
+            (Some(l), Some(role)) => {
+                crate::flows::class::build(&s.spec, role, &l.hub, &shared, options, build.tags)
+            }
+            _ => s.spec.build(&shared, options),
+        });
     }
     Ok(classes)
 }
