@@ -6,7 +6,8 @@
 //! ```
 //! `--wait 0` removes the wait between tasks; `--wait 0.5..1.0` (the default) waits a random
 //! 0.5–1 s. `--reqwest-only` sends everything through reqwest instead of the direct
-//! HTTP/1.1 path (to compare their costs).
+//! HTTP/1.1 path (to compare their costs). An `https://` host works the same way (the direct
+//! path over TLS, public roots; `--insecure` for a server with a private CA).
 
 use clap::Parser;
 use milmove_runner::rand::RngExt;

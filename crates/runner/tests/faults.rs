@@ -17,7 +17,7 @@ use support::faulty::{self, Behaviour, Expect, FaultyOptions, FaultyServer};
 
 const USERS: usize = 16;
 const PER_USER: u32 = 200;
-const TIMEOUT: Duration = Duration::from_millis(1500);
+const TIMEOUT: Duration = Duration::from_millis(2500);
 
 #[derive(Default)]
 struct Counter {
@@ -251,7 +251,13 @@ async fn idle_run(reqwest_only: bool, client_idle: Option<Duration>) -> (u64, u6
         run.failures,
         run.texts
     );
-    assert!(idle_closes > 50, "{path}: {idle_closes}");
+    if client_idle.is_none() {
+        assert!(idle_closes > 50, "{path}: {idle_closes}");
+    } else {
+        // The client retired its idle connections (reqwest's pool shares them: fewer).
+        let floor = if reqwest_only { 100 } else { 500 };
+        assert!(c.connections.load(SeqCst) > floor, "{path}");
+    }
     assert_eq!(run.reported, USERS as u64 * u64::from(PER_USER), "{path}");
     // Every answer the server gave is a success; nothing else is.
     assert_eq!(run.reported - run.failures, c.read(), "{path}");
