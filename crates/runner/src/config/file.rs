@@ -62,6 +62,15 @@ pub struct ConfigFile {
     #[serde(alias = "run_time")]
     pub run_time: Option<DurationValue>,
     pub headless: Option<bool>,
+    #[serde(alias = "web_host")]
+    pub web_host: Option<String>,
+    #[serde(alias = "web_port")]
+    pub web_port: Option<u16>,
+    pub autostart: Option<bool>,
+    pub autoquit: Option<f64>,
+    #[serde(alias = "web_base_path")]
+    pub web_base_path: Option<String>,
+    pub html: Option<PathBuf>,
     #[serde(alias = "stop_timeout")]
     pub stop_timeout: Option<DurationValue>,
     pub tags: Option<Vec<String>>,

@@ -20,7 +20,9 @@
 //! the merged figures equal those of one histogram holding every sample.
 //! [`StatsHub::sample_history`] (call it every second) returns a [`HistorySample`] for
 //! `PREFIX_stats_history.csv` and keeps the aggregated row in memory. [`StatsHub::reset`] is
-//! `--reset-stats`.
+//! `--reset-stats`. [`StatsHub::sample`] does the same and also adds the interval to the
+//! [`timeline`](StatsHub::timeline): the exact histogram of each interval (bounded memory), from
+//! which charts draw true per-interval percentiles.
 //!
 //! # Pseudo rows
 //! Rows whose method is one of [`PSEUDO_METHODS`] (`WORKFLOW`: a workflow iteration or a step
@@ -54,14 +56,16 @@ mod hub;
 mod latency;
 mod shard;
 mod snapshot;
+mod timeline;
 mod window;
 
 pub use history::{HistoryRow, HistorySample, NUM_PERCENTILES};
-pub use hub::{StatsConfig, StatsHub};
+pub use hub::{Sampled, StatsConfig, StatsHub};
 pub use latency::{LatencyStats, SIGNIFICANT_DIGITS};
 pub use snapshot::{
     EntrySnapshot, ErrorSnapshot, ExceptionSnapshot, StatsSnapshot, AGGREGATED_NAME,
 };
+pub use timeline::{IntervalLatency, IntervalRow, TimelinePoint};
 
 /// Methods of rows that are not HTTP requests (see "Pseudo rows" above): kept out of the
 /// aggregated row.

@@ -2,11 +2,13 @@
 //! `--host sim`, build the user classes and run them with the runner.
 
 mod args;
+mod control;
 mod select;
 mod target;
 
 pub use args::{parse_wait, AppArgs};
-pub use select::{list_text, select, AppKind, Selected, StoreGroup};
+pub use control::{class_info, MilMoveFactory};
+pub use select::{candidates, list_text, select, AppKind, Selected, StoreGroup};
 pub use target::{SimTarget, Target};
 
 use std::any::Any;
@@ -15,7 +17,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Command, FromArgMatches};
-use milmove_hosts::Environment;
+use milmove_runner::control::Extensions;
 use milmove_runner::{Settings, TagFilter, UserClass, CONFIG_ERROR_EXIT_CODE};
 
 use crate::apis::Apis;
@@ -36,13 +38,19 @@ pub type SimStart = Box<
         > + Send,
 >;
 
-/// Parses the process arguments for `kind` and runs; the binaries' `main`.
+/// Parses the process arguments for `kind` and runs headless (no web UI plug-in).
 pub fn main(kind: AppKind, start_sim: SimStart) -> ExitCode {
+    main_with(kind, start_sim, Extensions::default())
+}
+
+/// Parses the process arguments for `kind` and runs with the runner plug-ins `ext` (the web
+/// UI and HTML report of `milmove-ui`); the binaries' `main`.
+pub fn main_with(kind: AppKind, start_sim: SimStart, ext: Extensions) -> ExitCode {
     let args = match parse_args(kind, std::env::args_os()) {
         Ok(args) => args,
         Err(e) => e.exit(),
     };
-    run(kind, args, start_sim)
+    run_with(kind, args, start_sim, ext)
 }
 
 /// Parses a command line (program name first) as the binary of `kind` does, environment
@@ -73,8 +81,13 @@ fn about(kind: AppKind) -> &'static str {
     }
 }
 
-/// Runs `kind` with parsed arguments; returns the exit code (see the runner's codes).
+/// Runs `kind` with parsed arguments, headless; returns the exit code (see the runner's codes).
 pub fn run(kind: AppKind, args: AppArgs, start_sim: SimStart) -> ExitCode {
+    run_with(kind, args, start_sim, Extensions::default())
+}
+
+/// Runs `kind` with parsed arguments and runner plug-ins; returns the exit code.
+pub fn run_with(kind: AppKind, args: AppArgs, start_sim: SimStart, ext: Extensions) -> ExitCode {
     let selected = select(kind, &args);
     if args.list {
         print!("{}", list_text(&selected));
@@ -89,7 +102,7 @@ pub fn run(kind: AppKind, args: AppArgs, start_sim: SimStart) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    match prepare_and_run(args, selected, start_sim) {
+    match prepare_and_run(kind, args, selected, start_sim, ext) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(message) => {
             eprintln!("error: {message}");
@@ -99,72 +112,55 @@ pub fn run(kind: AppKind, args: AppArgs, start_sim: SimStart) -> ExitCode {
 }
 
 fn prepare_and_run(
+    kind: AppKind,
     args: AppArgs,
     selected: Vec<Selected>,
     start_sim: SimStart,
+    ext: Extensions,
 ) -> Result<i32, String> {
     if selected.is_empty() {
         return Err("every user class has weight 0: nothing to run".to_string());
     }
     let mut settings = Settings::resolve(&args.runner).map_err(|e| e.to_string())?;
     milmove_runner::init_logging(&settings);
+    milmove_runner::raise_open_file_limit();
     let wait = parse_wait(&args.wait_time)?;
     let lifecycle = match args.lifecycle_mode() {
-        true => Some(Lifecycle::new(
+        true => Some(Arc::new(Lifecycle::new(
             &args.flows,
             args.max_flows,
             args.complete_each_flow,
             args.flow_log.as_deref(),
-        )?),
+        )?)),
         false => None,
     };
-    let tags = settings.run.tags.clone();
-    let host_text = settings
-        .run
-        .host
-        .clone()
-        .unwrap_or_else(|| "sim".to_string());
-    let env: Environment = host_text
-        .parse()
-        .map_err(|e: milmove_hosts::HostError| e.to_string())?;
+    if settings.run.host.is_none() {
+        settings.run.host = Some("sim".to_string());
+    }
+    if settings.output.headless {
+        // Fail fast on a host text that names nothing, before the runtime starts.
+        settings
+            .run
+            .host
+            .as_deref()
+            .unwrap_or("sim")
+            .parse::<milmove_hosts::Environment>()
+            .map_err(|e: milmove_hosts::HostError| e.to_string())?;
+    }
     let spec_dir = Apis::resolve_dir(args.swagger_dir.as_deref()).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(async move {
-        let (sim, _sim_guard) = if env == Environment::Sim {
-            let (target, guard) = start_sim(spec_dir.clone()).await?;
-            tracing::info!(
-                "stand-in started: prime/support {}, office {}, customer {}",
-                target.hosts.mtls_url,
-                target.hosts.office_url,
-                target.hosts.customer_url
-            );
-            (Some(target), Some(guard))
-        } else {
-            (None, None)
-        };
-        let apis = tokio::task::spawn_blocking(move || Apis::from_dir(&spec_dir))
-            .await
-            .map_err(|e| format!("loading the specs failed: {e}"))?
-            .map_err(|e| e.to_string())?;
-        let needs_mutual = selected.iter().any(|s| s.spec.mutual_tls);
-        let needs_plain = selected.iter().any(|s| !s.spec.mutual_tls);
-        let target = Target::new(env.clone(), &args, sim.as_ref(), needs_mutual, needs_plain)?;
-        let build = BuildOptions {
-            store_size: args.store_size,
-            wait,
-            lifecycle: lifecycle.as_ref(),
-            tags: &tags,
-        };
-        let classes = build_lifecycle_classes(&selected, &target, &apis, &build)?;
-        settings.run.host = Some(match &sim {
-            Some(sim) => format!("sim ({})", sim.hosts.mtls_url),
-            None => env.to_string(),
-        });
-        let hooks = lifecycle.as_ref().map(Lifecycle::hooks).unwrap_or_default();
-        let code = milmove_runner::run_settings(settings, classes, hooks)
+        let hooks = lifecycle
+            .as_deref()
+            .map(Lifecycle::hooks)
+            .unwrap_or_default();
+        let factory =
+            MilMoveFactory::new(kind, args, spec_dir, wait, start_sim).lifecycle(lifecycle.clone());
+        let ctl = milmove_runner::local_controller(&settings, factory, hooks);
+        let code = milmove_runner::control::run_session(Arc::new(ctl), settings.output, ext)
             .await
             .map_err(|e| e.to_string());
         if let Some(lifecycle) = &lifecycle {

@@ -57,6 +57,15 @@ pub struct Selected {
 
 /// The classes of `kind` (all of them with `--all`), leaving out weight-0 classes.
 pub fn select(kind: AppKind, args: &AppArgs) -> Vec<Selected> {
+    candidates(kind, args)
+        .into_iter()
+        .filter(|s| s.weight > 0)
+        .collect()
+}
+
+/// The classes of `kind` (all of them with `--all`) with their flag weights, weight-0 classes
+/// included (the web UI's class picker offers them).
+pub fn candidates(kind: AppKind, args: &AppArgs) -> Vec<Selected> {
     let prime = [
         (
             classes::prime_user(),
@@ -125,7 +134,6 @@ pub fn select(kind: AppKind, args: &AppArgs) -> Vec<Selected> {
     }
     chosen
         .into_iter()
-        .filter(|(_, weight, _)| *weight > 0)
         .map(|(spec, weight, group)| Selected {
             role: Role::of_class(spec.name).filter(|_| lifecycle),
             spec,
