@@ -67,8 +67,9 @@
 //!
 //! * [`UserClass::builder`] / [`UserClass::with_state`]: name, `weight` or `fixed_count`,
 //!   [`Wait`] (`between`, `constant`, `constant_pacing`, `constant_throughput`), `host`,
-//!   `on_start`/`on_stop`, `task`/`tagged`/`with_task`/`set`, and `client(|b| ...)` to customise the
-//!   class's one shared `reqwest::ClientBuilder` (e.g. `use_preconfigured_tls` for mutual TLS).
+//!   `on_start`/`on_stop`, `task`/`tagged`/`with_task`/`set`, `tls(config)` for the class's
+//!   rustls client configuration (mutual TLS, CA bundle), and `client(|b| ...)` to customise the
+//!   class's one shared `reqwest::ClientBuilder` (which sends all its requests through reqwest).
 //! * [`TaskSet::random`] / [`TaskSet::sequential`], nested with `set`; [`User::interrupt`] returns
 //!   to the parent set. A set (or class) left with nothing runnable after `-T`/`-E` is reported
 //!   once and skipped.
@@ -148,6 +149,8 @@ pub use wait::Wait;
 pub use rand;
 /// The `reqwest` crate this engine uses (client builder hooks, methods, headers).
 pub use reqwest;
+/// The `rustls` crate this engine uses (the client configuration of [`UserClassBuilder::tls`]).
+pub use rustls;
 
 /// A deterministic fast random generator (the type of [`User::rng`]), for tests and examples.
 pub fn seeded_rng(seed: u64) -> rand::rngs::SmallRng {
