@@ -60,6 +60,7 @@ impl MasterTls {
     }
 
     pub(crate) fn server_config(&self) -> ServerTlsConfig {
+        use_ring_provider();
         ServerTlsConfig::new().identity(Identity::from_pem(&self.cert_pem, &self.key_pem))
     }
 }
@@ -84,10 +85,18 @@ impl WorkerTls {
     }
 
     pub(crate) fn client_config(&self, master_host: &str) -> ClientTlsConfig {
+        use_ring_provider();
         ClientTlsConfig::new()
             .ca_certificate(Certificate::from_pem(&self.ca_pem))
             .domain_name(self.server_name.as_deref().unwrap_or(master_host))
     }
+}
+
+/// tonic builds its rustls configurations with the process-wide crypto provider; when more than
+/// one provider is compiled in (any crate in the build may enable another), rustls cannot pick
+/// one and panics. Install ring, the provider the whole workspace uses, unless one is set.
+fn use_ring_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// Paths given on the command line, resolved into TLS settings.

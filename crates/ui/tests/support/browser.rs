@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
 /// A browser session; the driver process ends with it.
@@ -99,8 +100,9 @@ pub async fn launch(test: &str, offline: bool) -> Option<Browser> {
         "goog:chromeOptions".into(),
         json!({ "binary": chromium.to_string_lossy(), "args": args }),
     );
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = ClientBuilder::rustls().expect("rustls connector");
+    // chromedriver listens on plain http://127.0.0.1: no TLS connector (and no second rustls
+    // crypto provider in the workspace's test build).
+    let mut builder = ClientBuilder::new(HttpConnector::new());
     builder.capabilities(caps);
     let mut last = None;
     for _ in 0..20 {
