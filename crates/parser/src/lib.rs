@@ -30,7 +30,11 @@
 //! [`ApiParser::parameter_validators`] return compiled [`SchemaValidator`]s (`jsonschema`,
 //! draft 2019-09, formats checked): `nullable` allows null, readOnly fields are not required
 //! in requests, discriminator subtypes are checked with `if`/`then` on the discriminator
-//! value. For raw path/query/header text use [`coerce_parameter`] first.
+//! value. For raw path/query/header text use [`coerce_parameter`] first. Request `date-time`
+//! and `date` values are checked as a go-swagger server parses them (go-openapi `strfmt`'s
+//! layouts, see [`formats`]: `2024-01-11T02:01:01` without a zone is accepted). Swagger 2.0
+//! response schemas follow go-swagger's `omitempty` rule: an optional nullable property is
+//! left out, never `null`, unless it says `x-omitempty: false` ([`ApiParser::response_body`]).
 //!
 //! # Fake data
 //! [`ApiParser::fake_request`]`(path, method, overrides, require_all, seed)` (or
@@ -117,6 +121,8 @@ mod cache;
 mod closest;
 mod error;
 mod fake;
+pub mod formats;
+mod goswagger;
 mod hooked;
 mod hooks;
 mod jsonschema_form;
