@@ -60,7 +60,9 @@ fn moves_queue(store: &Store, call: &Call<'_>, statuses: &[&str]) -> Outcome {
     let locator = call.query("locator");
     let mut moves: Vec<Move> = store.moves.collect(|m| {
         let wanted = statuses.contains(&m.status.as_str())
-            && locator.is_none_or(|l| m.locator.eq_ignore_ascii_case(l));
+            && locator
+                .as_deref()
+                .is_none_or(|l| m.locator.eq_ignore_ascii_case(l));
         wanted.then(|| m.clone())
     });
     moves.sort_by_key(|m| std::cmp::Reverse(m.created_at));

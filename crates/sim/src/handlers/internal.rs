@@ -48,7 +48,7 @@ fn logged_in(sim: &SimState, call: &Call<'_>) -> Outcome {
 }
 
 fn duty_locations(sim: &SimState, call: &Call<'_>) -> Outcome {
-    let search = call.query("search").unwrap_or("").to_ascii_lowercase();
+    let search = call.query("search").unwrap_or_default().to_ascii_lowercase();
     let store = &sim.store;
     let mut rows: Vec<Value> = store
         .duty_locations
@@ -218,7 +218,7 @@ fn multipart_file(call: &Call<'_>) -> Option<(String, String, u64)> {
 
 fn create_upload(sim: &SimState, call: &Call<'_>) -> Outcome {
     let document = match call.query("documentId") {
-        Some(d) => Some(parse_uuid(d, "documentId")?),
+        Some(d) => Some(parse_uuid(&d, "documentId")?),
         None => None,
     };
     let upload = store_upload(sim, call, document);

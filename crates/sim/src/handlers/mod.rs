@@ -62,12 +62,10 @@ impl Call<'_> {
         parse_uuid(self.path(name), name)
     }
 
-    /// A query parameter.
-    pub fn query(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+    /// A query parameter as go-swagger binds it: the last value given; an empty value is
+    /// absent.
+    pub fn query(&self, name: &str) -> Option<String> {
+        crate::validate::query_value(&self.query, name, false)
     }
 
     /// The `If-Match` header (422 when missing).

@@ -56,8 +56,8 @@ fn retired(call: &Call<'_>, op_id: &str) -> Outcome {
 fn list_moves(sim: &SimState, call: &Call<'_>) -> Outcome {
     let since = match call.query("since") {
         Some(s) => Some(
-            chrono::DateTime::parse_from_rfc3339(s)
-                .map_err(|_| ApiError::invalid("since", "must be a date-time"))?
+            milmove_parser::formats::parse_date_time(&s)
+                .ok_or_else(|| ApiError::invalid("since", "must be a date-time"))?
                 .with_timezone(&chrono::Utc),
         ),
         None => None,
