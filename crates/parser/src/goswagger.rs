@@ -16,11 +16,16 @@
 //! | `{$ref: X, x-nullable: true}`, required | `null` |
 //!
 //! [`response_form`] rewrites a resolved response schema accordingly (it drops `nullable`
-//! from optional, omitted-when-empty properties), so fake responses never carry such a
-//! `null` and the response validators refuse one. OpenAPI 3 documents are left alone:
+//! from optional, omitted-when-empty properties and marks them [`POINTER_MARK`], since they
+//! are still Go pointers: a non-nil empty value is written), so fake responses never carry
+//! such a `null` and the response validators refuse one. OpenAPI 3 documents are left alone:
 //! their `nullable` means what it says.
 
 use serde_json::Value;
+
+/// Marks a property [`response_form`] made non-nullable that go-swagger still generates as a
+/// pointer (nil is left out; an empty non-nil value such as `""` is written).
+pub const POINTER_MARK: &str = "x-go-pointer";
 
 /// Rewrites a resolved schema (see the module documentation), recursively.
 pub fn response_form(schema: &mut Value) {
@@ -39,7 +44,9 @@ pub fn response_form(schema: &mut Value) {
         for (name, prop) in props.iter_mut() {
             if !required.contains(name) && omitted_when_empty(prop) {
                 if let Value::Object(p) = prop {
-                    p.shift_remove("nullable");
+                    if p.shift_remove("nullable") == Some(Value::Bool(true)) {
+                        p.insert(POINTER_MARK.into(), Value::Bool(true));
+                    }
                 }
             }
             response_form(prop);
@@ -92,6 +99,7 @@ mod tests {
         response_form(&mut s);
         let p = &s["properties"];
         assert!(p["tacType"].get("nullable").is_none());
+        assert_eq!(p["tacType"][POINTER_MARK], json!(true));
         assert_eq!(p["explicit"]["nullable"], json!(true));
         assert_eq!(p["kept"]["nullable"], json!(true), "required: null is sent");
         assert!(p["kept"]["properties"]["inner"].get("nullable").is_none());

@@ -122,7 +122,7 @@ mod closest;
 mod error;
 mod fake;
 pub mod formats;
-mod goswagger;
+pub mod goswagger;
 mod hooked;
 mod hooks;
 mod jsonschema_form;

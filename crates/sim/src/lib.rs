@@ -28,6 +28,7 @@
 //! ```
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 mod handlers;
 pub mod http_util;
@@ -42,8 +43,9 @@ pub mod validate;
 
 use std::time::Instant;
 
+pub use audit::{AuditReport, Violation, AUDIT_ENV};
 pub use knobs::{Knobs, Latency, Stall};
-pub use server::{SimConfig, SimHandle, SimServer};
+pub use server::{Audit, SimConfig, SimHandle, SimServer};
 pub use state::seed::SeedSize;
 
 /// Errors from starting or configuring the stand-in.
@@ -80,4 +82,6 @@ pub struct SimState {
     pub allowed: tls::AllowedDigests,
     /// Start time (stall schedule origin).
     pub started: Instant,
+    /// The response audit, when on ([`SimConfig::audit`]).
+    pub audit: Option<std::sync::Arc<audit::ResponseAudit>>,
 }

@@ -51,6 +51,10 @@ struct Args {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Check every response against its operation's declared responses and write the report
+    /// (JSON: responses checked, violations, the first ones in full) to FILE at Ctrl-C.
+    #[arg(long, value_name = "FILE")]
+    audit_responses: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -92,6 +96,10 @@ async fn run(args: Args) -> ExitCode {
         },
         allowed_digests: args.allow_digests,
         tls_dir: args.tls_dir.clone(),
+        audit: match args.audit_responses {
+            Some(path) => milmove_sim::Audit::File(path),
+            None => milmove_sim::Audit::Off,
+        },
     };
     let sim = match SimServer::start(config).await {
         Ok(sim) => sim,

@@ -205,7 +205,11 @@ async fn route(
         raw_body: body,
         session,
     };
-    handlers::dispatch(sim, &call)
+    let response = handlers::dispatch(sim, &call);
+    match &sim.audit {
+        Some(audit) => audit.check(api, spec, op, response).await,
+        None => response,
+    }
 }
 
 fn route_error(api: Api, e: &milmove_parser::ParserError) -> Response {

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::audit::{AuditReport, ReportOnDrop, ResponseAudit};
 use crate::knobs::Knobs;
 use crate::listen::serve;
 use crate::pipeline::Listener;
@@ -38,6 +39,32 @@ pub struct SimConfig {
     pub allowed_digests: Vec<String>,
     /// Write the CA, server and dev client certificate/key (PEM) here.
     pub tls_dir: Option<PathBuf>,
+    /// Check every response against its operation's declared responses ([`crate::audit`]).
+    pub audit: Audit,
+}
+
+/// Whether and where the response audit runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Audit {
+    /// No audit (the default: it costs a validation per response).
+    #[default]
+    Off,
+    /// Audit; read the report with [`SimHandle::audit`].
+    InMemory,
+    /// Audit, and write the report to this file (JSON) when the stand-in stops or its handle
+    /// is dropped.
+    File(PathBuf),
+}
+
+impl Audit {
+    /// [`Audit::File`] when the [`crate::AUDIT_ENV`] variable names a file, else [`Audit::Off`]
+    /// (how the load-test apps' stand-in launcher lets their end-to-end tests turn it on).
+    pub fn from_env() -> Audit {
+        match std::env::var_os(crate::AUDIT_ENV) {
+            Some(path) if !path.is_empty() => Audit::File(path.into()),
+            _ => Audit::Off,
+        }
+    }
 }
 
 impl Default for SimConfig {
@@ -55,6 +82,7 @@ impl Default for SimConfig {
             },
             allowed_digests: Vec::new(),
             tls_dir: None,
+            audit: Audit::Off,
         }
     }
 }
@@ -83,6 +111,8 @@ pub struct SimHandle {
     ca: Arc<SimCa>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// Writes the audit report when the handle goes (declared last: dropped last).
+    audit_file: Option<ReportOnDrop>,
 }
 
 impl std::fmt::Debug for SimHandle {
@@ -143,6 +173,14 @@ impl SimServer {
         let (specs, store) = loading
             .await
             .map_err(|e| SimError::Config(format!("loading task failed: {e}")))??;
+        let audit = (config.audit != Audit::Off).then(|| Arc::new(ResponseAudit::default()));
+        let audit_file = match (&config.audit, &audit) {
+            (Audit::File(path), Some(audit)) => Some(ReportOnDrop {
+                audit: audit.clone(),
+                path: path.clone(),
+            }),
+            _ => None,
+        };
         let state = Arc::new(SimState {
             store,
             sessions: Default::default(),
@@ -150,6 +188,7 @@ impl SimServer {
             knobs: parking_lot::RwLock::new(config.knobs),
             allowed: Default::default(),
             started: Instant::now(),
+            audit,
         });
         state.allowed.allow(&client.sha256);
         for d in &config.allowed_digests {
@@ -189,6 +228,7 @@ impl SimServer {
             ca,
             stop,
             tasks,
+            audit_file,
         })
     }
 }
@@ -209,16 +249,23 @@ impl SimHandle {
         Ok(cert)
     }
 
+    /// The response audit's report so far (`None` when the audit is off).
+    pub fn audit(&self) -> Option<AuditReport> {
+        self.state.audit.as_ref().map(|a| a.report())
+    }
+
     /// Replaces the fault knobs while running.
     pub fn set_knobs(&self, knobs: Knobs) {
         *self.state.knobs.write() = knobs;
     }
 
-    /// Stops the listeners and ends every open connection.
+    /// Stops the listeners and ends every open connection (and writes the audit report when
+    /// one is configured).
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         for task in self.tasks {
             let _ = task.await;
         }
+        drop(self.audit_file);
     }
 }

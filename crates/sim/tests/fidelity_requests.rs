@@ -21,13 +21,22 @@ async fn date_times_without_a_zone_are_accepted_in_queries_and_bodies() {
 
     // listMoves?since= in every strfmt layout the 2024 suite and others send.
     let (_, all) = send(c.get(prime("/moves"))).await;
-    for since in [NO_ZONE, "2024-01-11T02:01:01.123456", "2024-01-11 02:01:01", "2024-01-11"] {
+    for since in [
+        NO_ZONE,
+        "2024-01-11T02:01:01.123456",
+        "2024-01-11 02:01:01",
+        "2024-01-11",
+    ] {
         let (status, moves) = send(c.get(prime("/moves")).query(&[("since", since)])).await;
         assert_eq!(status, 200, "since={since}: {moves}");
         assert_eq!(moves.as_array().map(Vec::len), all.as_array().map(Vec::len));
     }
     // A time after every update finds nothing; garbage is still a 422.
-    let (status, none) = send(c.get(prime("/moves")).query(&[("since", "2999-01-01T00:00:00")])).await;
+    let (status, none) = send(
+        c.get(prime("/moves"))
+            .query(&[("since", "2999-01-01T00:00:00")]),
+    )
+    .await;
     assert_eq!((status, none), (200, json!([])));
     let (status, _) = send(c.get(prime("/moves")).query(&[("since", "yesterday")])).await;
     assert_eq!(status, 422);
@@ -104,7 +113,11 @@ async fn empty_optional_query_values_count_as_absent() {
     // On the office app too: an empty filter of the moves queue is no filter.
     let too = Browser::new(&sim.office_url);
     assert_eq!(too.login("TOO office").await, 200);
-    let (status, queue) = send(too.client.get(too.url("/ghc/v1/queues/moves?locator=&page="))).await;
+    let (status, queue) = send(
+        too.client
+            .get(too.url("/ghc/v1/queues/moves?locator=&page=")),
+    )
+    .await;
     assert_eq!(status, 200, "{queue}");
     assert!(queue["totalCount"].as_u64().unwrap() > 0, "{queue}");
     sim.shutdown().await;

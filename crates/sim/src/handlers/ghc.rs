@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::{Call, Outcome};
 use crate::api::ApiError;
 use crate::shape::ghc as shape;
+use crate::shape::queues::{self, QueueType};
 use crate::state::model::Move;
 use crate::state::{StateError, Store};
 use crate::SimState;
@@ -16,10 +17,16 @@ use crate::SimState;
 pub fn handle(sim: &SimState, call: &Call<'_>, op_id: &str) -> Option<Outcome> {
     let store = &sim.store;
     Some(match op_id {
-        "getServicesCounselingQueue" => moves_queue(store, call, &["NEEDS SERVICE COUNSELING"]),
+        "getServicesCounselingQueue" => moves_queue(
+            store,
+            call,
+            QueueType::Counseling,
+            &["NEEDS SERVICE COUNSELING"],
+        ),
         "getMovesQueue" => moves_queue(
             store,
             call,
+            QueueType::TaskOrder,
             &[
                 "SUBMITTED",
                 "APPROVALS REQUESTED",
@@ -56,7 +63,7 @@ fn page(call: &Call<'_>) -> (usize, usize) {
     (num("page", 1).max(1), num("perPage", 20).clamp(1, 500))
 }
 
-fn moves_queue(store: &Store, call: &Call<'_>, statuses: &[&str]) -> Outcome {
+fn moves_queue(store: &Store, call: &Call<'_>, queue: QueueType, statuses: &[&str]) -> Outcome {
     let locator = call.query("locator");
     let mut moves: Vec<Move> = store.moves.collect(|m| {
         let wanted = statuses.contains(&m.status.as_str())
@@ -71,7 +78,7 @@ fn moves_queue(store: &Store, call: &Call<'_>, statuses: &[&str]) -> Outcome {
         .iter()
         .skip((page - 1) * per_page)
         .take(per_page)
-        .map(|m| shape::queue_move(store, m))
+        .map(|m| queues::queue_move(store, m, queue))
         .collect();
     call.reply(
         StatusCode::OK,
@@ -89,7 +96,7 @@ fn payment_queue(store: &Store, call: &Call<'_>) -> Outcome {
         .iter()
         .skip((page - 1) * per_page)
         .take(per_page)
-        .map(|p| shape::queue_payment_request(store, p))
+        .map(|p| queues::queue_payment_request(store, p))
         .collect();
     call.reply(
         StatusCode::OK,

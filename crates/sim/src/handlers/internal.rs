@@ -48,7 +48,10 @@ fn logged_in(sim: &SimState, call: &Call<'_>) -> Outcome {
 }
 
 fn duty_locations(sim: &SimState, call: &Call<'_>) -> Outcome {
-    let search = call.query("search").unwrap_or_default().to_ascii_lowercase();
+    let search = call
+        .query("search")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let store = &sim.store;
     let mut rows: Vec<Value> = store
         .duty_locations
@@ -144,6 +147,15 @@ fn create_orders(sim: &SimState, call: &Call<'_>) -> Outcome {
     fields.remove("service_member_id");
     fields.remove("move_id");
     fields.entry("status").or_insert(json!("DRAFT"));
+    // MilMove creates the orders' entitlement with them.
+    let dependents = fields
+        .get("has_dependents")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    fields.insert(
+        "entitlement".into(),
+        Value::Object(crate::state::seed::default_entitlement(dependents)),
+    );
     let o = sim.store.create_orders(sm, fields)?;
     let mv = sim.store.create_move(o.id, "DRAFT")?;
     let o = sim.store.orders.get(&o.id).unwrap_or(o);

@@ -91,7 +91,8 @@ impl Call<'_> {
     }
 
     /// A JSON answer, completed with whatever the operation's response schema for `status`
-    /// requires that the state-built body lacks.
+    /// requires that the state-built body lacks, then written as go-swagger writes it (no
+    /// undeclared fields, empty optional ones left out: [`crate::shape::marshal`]).
     pub fn reply(&self, status: StatusCode, mut body: Value) -> Outcome {
         let code = status.as_str().to_string();
         if let Ok(Some(schema)) =
@@ -100,6 +101,7 @@ impl Call<'_> {
                 .response_body(&self.op.path, &self.op.method, Some(&code))
         {
             fallback::complete(&mut body, &schema, &schema, self.op, 0);
+            crate::shape::marshal::marshal(&mut body, &schema, &schema);
         }
         Ok(json_response(status, &body))
     }

@@ -67,7 +67,7 @@ fn list_moves(sim: &SimState, call: &Call<'_>) -> Outcome {
         .prime_move_ids(since)
         .iter()
         .filter_map(|id| sim.store.moves.get(id))
-        .map(|m| shape::list_move(&m))
+        .map(|m| shape::list_move(&sim.store, &m))
         .collect();
     call.reply(StatusCode::OK, Value::Array(moves))
 }
@@ -88,7 +88,7 @@ fn get_move(sim: &SimState, call: &Call<'_>) -> Outcome {
     let m = find_prime_move(sim, call.path("moveID"))?;
     call.reply(
         StatusCode::OK,
-        shape::move_task_order(&sim.store, &m, false),
+        shape::move_task_order(&sim.store, &m, shape::Family::Prime),
     )
 }
 
@@ -153,7 +153,7 @@ fn create_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
     let shipment = sim.store.create_shipment(&move_id, new)?;
     call.reply(
         StatusCode::OK,
-        shape::shipment_with_items(&sim.store, &shipment),
+        shape::shipment_with_items(&sim.store, &shipment, shape::Family::Prime),
     )
 }
 
@@ -181,7 +181,7 @@ fn update_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
     }
     call.reply(
         StatusCode::OK,
-        shape::shipment_with_items(&sim.store, &shipment),
+        shape::shipment_with_items(&sim.store, &shipment, shape::Family::Prime),
     )
 }
 
@@ -243,7 +243,10 @@ fn create_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
     let item = sim
         .store
         .create_service_item(&move_id, shipment_id, &model_type, &code, body)?;
-    call.reply(StatusCode::OK, json!([shape::service_item(&item)]))
+    call.reply(
+        StatusCode::OK,
+        json!([shape::service_item(shape::Family::Prime, &item)]),
+    )
 }
 
 fn update_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
@@ -255,7 +258,10 @@ fn update_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
     // The update payload's own discriminator (e.g. UpdateMTOServiceItemSIT) is not kept.
     fields.remove("modelType");
     let item = sim.store.update_service_item(&id, tag, &fields)?;
-    call.reply(StatusCode::OK, shape::service_item(&item))
+    call.reply(
+        StatusCode::OK,
+        shape::service_item(shape::Family::Prime, &item),
+    )
 }
 
 fn post_counseling(sim: &SimState, call: &Call<'_>) -> Outcome {
@@ -264,7 +270,7 @@ fn post_counseling(sim: &SimState, call: &Call<'_>) -> Outcome {
     let m = sim.store.post_counseling(&id, tag)?;
     call.reply(
         StatusCode::OK,
-        shape::move_task_order(&sim.store, &m, false),
+        shape::move_task_order(&sim.store, &m, shape::Family::Prime),
     )
 }
 

@@ -22,7 +22,10 @@ pub fn duty_location(store: &Store, id: Option<&Value>) -> Option<Value> {
         .addresses
         .get(&d.address_id)
         .map(|a| prime::address(&a));
-    Some(json!({"id": d.id, "name": d.name, "address_id": d.address_id, "address": address}))
+    Some(
+        json!({"id": d.id, "name": d.name, "address_id": d.address_id, "address": address,
+                "eTag": etag(&d.created_at)}),
+    )
 }
 
 /// A customer.
@@ -58,6 +61,7 @@ pub fn customer(c: &Customer) -> Value {
     out.insert("id".into(), json!(c.id));
     out.insert("userID".into(), json!(c.user_id));
     out.insert("eTag".into(), json!(etag(&c.updated_at)));
+    out.entry("cacValidated").or_insert(json!(false));
     Value::Object(out)
 }
 
@@ -158,7 +162,7 @@ pub fn service_item(i: &ServiceItem) -> Value {
     let mut out = json!({
         "id": i.id, "moveTaskOrderID": i.move_id, "reServiceCode": i.code,
         "reServiceID": stable_uuid(i.code.as_bytes()),
-        "reServiceName": service_name(&i.code), "status": i.status,
+        "reServiceName": super::service_item::service_name(&i.code), "status": i.status,
         "createdAt": rfc3339(&i.created_at), "updatedAt": rfc3339(&i.updated_at),
         "eTag": etag(&i.updated_at),
     });
@@ -184,19 +188,6 @@ pub fn service_item(i: &ServiceItem) -> Value {
     out
 }
 
-fn service_name(code: &str) -> &'static str {
-    match code {
-        "MS" => "Move management",
-        "CS" => "Counseling",
-        "DDSHUT" => "Domestic destination shuttle service",
-        "DOSHUT" => "Domestic origin shuttle service",
-        "DOFSIT" => "Domestic origin 1st day SIT",
-        "DDFSIT" => "Domestic destination 1st day SIT",
-        "DCRT" => "Domestic crating",
-        _ => "Service item",
-    }
-}
-
 /// A payment service item.
 pub fn payment_service_item(p: &PaymentRequest, i: &PaymentServiceItem) -> Value {
     let mut out = json!({
@@ -218,41 +209,4 @@ pub fn payment_request(p: &PaymentRequest) -> Value {
         "paymentRequestNumber": p.number, "serviceItems": items,
         "createdAt": rfc3339(&p.created_at), "eTag": etag(&p.updated_at),
     })
-}
-
-/// One row of the moves/counseling queue.
-pub fn queue_move(store: &Store, m: &Move) -> Value {
-    let orders = store.orders.get(&m.orders_id);
-    let mut out = json!({
-        "id": m.id, "locator": m.locator, "status": m.status,
-        "shipmentsCount": m.shipment_ids.len(), "submittedAt": rfc3339(&m.created_at),
-    });
-    if let (Some(o), Value::Object(map)) = (orders, &mut out) {
-        if let Some(c) = store.customers.get(&o.customer_id) {
-            map.insert("customer".into(), customer(&c));
-        }
-        if let Some(d) = duty_location(store, get(&o.fields, "origin_duty_location_id")) {
-            map.insert("originDutyLocation".into(), d);
-        }
-        if let Some(v) = get(&o.fields, "department_indicator") {
-            map.insert("departmentIndicator".into(), v.clone());
-        }
-    }
-    out
-}
-
-/// One row of the payment requests queue.
-pub fn queue_payment_request(store: &Store, p: &PaymentRequest) -> Value {
-    let mut out = json!({
-        "id": p.id, "moveID": p.move_id, "status": "Payment requested",
-        "submittedAt": rfc3339(&p.created_at), "age": 0,
-    });
-    if let (Some(m), Value::Object(map)) = (store.moves.get(&p.move_id), &mut out) {
-        map.insert("locator".into(), json!(m.locator));
-        let o = store.orders.get(&m.orders_id);
-        if let Some(c) = o.and_then(|o| store.customers.get(&o.customer_id)) {
-            map.insert("customer".into(), customer(&c));
-        }
-    }
-    out
 }

@@ -20,7 +20,7 @@ pub fn upload(u: &Upload) -> Value {
 
 /// A duty location (`DutyLocationPayload`).
 pub fn duty_location(store: &Store, d: &DutyLocation) -> Value {
-    let created = rfc3339(&chrono::DateTime::UNIX_EPOCH);
+    let created = rfc3339(&d.created_at);
     let address = store
         .addresses
         .get(&d.address_id)

@@ -2,10 +2,10 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::state::model::{
-    etag, rfc3339, Address, Agent, Move, PaymentRequest, ServiceItem, Shipment,
-};
+use crate::state::model::{etag, rfc3339, Address, Agent, Move, PaymentRequest, Shipment};
 use crate::state::Store;
+
+pub use super::service_item::{service_item, Family};
 
 /// An address with its id and eTag.
 pub fn address(a: &Address) -> Value {
@@ -58,33 +58,23 @@ pub fn shipment(store: &Store, s: &Shipment) -> Value {
     Value::Object(out)
 }
 
-/// A shipment with its service items (prime v2/v3 `MTOShipment`).
-pub fn shipment_with_items(store: &Store, s: &Shipment) -> Value {
+/// A shipment with its service items (prime v2/v3 `MTOShipment`, Support `MTOShipment`).
+pub fn shipment_with_items(store: &Store, s: &Shipment, family: Family) -> Value {
     let mut out = shipment(store, s);
-    let items: Vec<Value> = store
-        .service_items
-        .collect(|i| (i.shipment_id == Some(s.id)).then(|| service_item(i)));
+    let item_ids = store
+        .moves
+        .with(&s.move_id, |m| m.service_item_ids.clone())
+        .unwrap_or_default();
+    let items: Vec<Value> = item_ids
+        .iter()
+        .filter_map(|id| store.service_items.get(id))
+        .filter(|i| i.shipment_id == Some(s.id))
+        .map(|i| service_item(family, &i))
+        .collect();
     if let Value::Object(m) = &mut out {
         m.insert("mtoServiceItems".into(), Value::Array(items));
     }
     out
-}
-
-/// A service item: the body the Prime sent plus server-owned fields.
-pub fn service_item(i: &ServiceItem) -> Value {
-    let mut out = i.body.clone();
-    out.insert("id".into(), json!(i.id));
-    out.insert("moveTaskOrderID".into(), json!(i.move_id));
-    if let Some(s) = i.shipment_id {
-        out.insert("mtoShipmentID".into(), json!(s));
-    }
-    out.insert("modelType".into(), json!(i.model_type));
-    out.insert("status".into(), json!(i.status));
-    if let Some(r) = &i.rejection_reason {
-        out.insert("rejectionReason".into(), json!(r));
-    }
-    out.insert("eTag".into(), json!(etag(&i.updated_at)));
-    Value::Object(out)
 }
 
 /// A payment request.
@@ -106,34 +96,22 @@ pub fn payment_request(p: &PaymentRequest) -> Value {
 
 /// The order of a move in the Prime shape.
 pub fn order(store: &Store, m: &Move) -> Value {
-    let Some(o) = store.orders.get(&m.orders_id) else {
-        return json!({"orderNumber": "", "rank": "E-5", "linesOfAccounting": ""});
-    };
-    let field = |k: &str| o.fields.get(k).cloned().unwrap_or(Value::Null);
-    let customer = store.customers.get(&o.customer_id);
-    let cust = customer.map(|c| {
-        let p = |k: &str| c.profile.get(k).cloned().unwrap_or(json!(""));
-        json!({"id": c.id, "userID": c.user_id, "firstName": p("first_name"),
-               "lastName": p("last_name"), "email": p("personal_email"),
-               "dodID": p("edipi"), "branch": p("affiliation"), "eTag": etag(&c.updated_at)})
-    });
-    let mut out = json!({
-        "id": o.id, "customerID": o.customer_id,
-        "orderNumber": field("orders_number").as_str().unwrap_or("ORD000000"),
-        "rank": field("grade").as_str().unwrap_or("E-5"),
-        "linesOfAccounting": field("tac").as_str().unwrap_or("F8J1"),
-        "reportByDate": field("report_by_date"),
-        "ordersType": field("orders_type"),
-        "eTag": etag(&o.updated_at),
-    });
-    if let (Some(c), Value::Object(map)) = (cust, &mut out) {
-        map.insert("customer".into(), c);
+    match store.orders.get(&m.orders_id) {
+        Some(o) => super::orders::prime_order(store, &o),
+        None => json!({"orderNumber": "", "rank": "", "linesOfAccounting": ""}),
     }
-    out
 }
 
-fn move_common(m: &Move) -> Map<String, Value> {
+fn move_common(store: &Store, m: &Move) -> Map<String, Value> {
     let mut out = Map::new();
+    let destination = store
+        .orders
+        .get(&m.orders_id)
+        .and_then(|o| super::orders::destination_gbloc_and_zip(store, &o));
+    if let Some((gbloc, zip)) = destination {
+        out.insert("destinationGBLOC".into(), json!(gbloc));
+        out.insert("destinationPostalCode".into(), json!(zip));
+    }
     out.insert("id".into(), json!(m.id));
     out.insert("moveCode".into(), json!(m.locator));
     out.insert("orderID".into(), json!(m.orders_id));
@@ -153,15 +131,21 @@ fn move_common(m: &Move) -> Map<String, Value> {
     out
 }
 
-/// A move in the `ListMove` shape.
-pub fn list_move(m: &Move) -> Value {
-    Value::Object(move_common(m))
+/// A move in the `ListMove` shape (no orders amendments in the stand-in: both counts 0).
+pub fn list_move(store: &Store, m: &Move) -> Value {
+    let mut out = move_common(store, m);
+    out.insert(
+        "amendments".into(),
+        json!({"total": 0, "availableSince": 0}),
+    );
+    Value::Object(out)
 }
 
 /// A full move task order (`MoveTaskOrder`) with shipments, service items and payment
-/// requests. `with_contractor` adds the Support API's `contractorID` and `status`.
-pub fn move_task_order(store: &Store, m: &Move, with_contractor: bool) -> Value {
-    let mut out = move_common(m);
+/// requests. The Support family adds its `contractorID` and `status`.
+pub fn move_task_order(store: &Store, m: &Move, family: Family) -> Value {
+    let with_contractor = family == Family::Support;
+    let mut out = move_common(store, m);
     out.insert("order".into(), order(store, m));
     let shipments: Vec<Value> = m
         .shipment_ids
@@ -173,7 +157,7 @@ pub fn move_task_order(store: &Store, m: &Move, with_contractor: bool) -> Value 
         .service_item_ids
         .iter()
         .filter_map(|id| store.service_items.get(id))
-        .map(|i| service_item(&i))
+        .map(|i| service_item(family, &i))
         .collect();
     let payments: Vec<Value> = m
         .payment_request_ids

@@ -30,14 +30,108 @@ fn obj(v: Value) -> Map<String, Value> {
 pub fn sample_address(n: usize) -> Map<String, Value> {
     let cities = [
         ("Beverly Hills", "CA", "90210", "LOS ANGELES"),
-        ("Fort Gordon", "GA", "30813", "RICHMOND"),
-        ("San Antonio", "TX", "78234", "BEXAR"),
+        ("Augusta", "GA", "30907", "COLUMBIA"),
+        ("San Antonio", "TX", "78209", "BEXAR"),
         ("Norfolk", "VA", "23511", "NORFOLK CITY"),
+        ("Fayetteville", "NC", "28303", "CUMBERLAND"),
+        ("Colorado Springs", "CO", "80906", "EL PASO"),
     ];
     let (city, state, zip, county) = cities[n % cities.len()];
     obj(json!({
         "streetAddress1": format!("{} Main St", 100 + n),
         "city": city, "state": state, "postalCode": zip, "county": county, "country": "US",
+    }))
+}
+
+/// Real MilMove duty locations: (name as MilMove writes it, street, town, state, ZIP, county,
+/// the GBLOC of its transportation office, affiliation). Towns, ZIPs and GBLOCs come from
+/// MilMove's transportation-office data (Fort Eisenhower, GA 30813 is also its default test
+/// duty location).
+const DUTY_LOCATIONS: [(&str, &str, &str, &str, &str, &str, &str, &str); 7] = [
+    (
+        "Fort Eisenhower, GA 30813",
+        "307 Chamberlain Ave",
+        "Fort Eisenhower",
+        "GA",
+        "30813",
+        "RICHMOND",
+        "CNNQ",
+        "ARMY",
+    ),
+    (
+        "Fort Sam Houston, TX 78234",
+        "2484 Stanley Rd",
+        "San Antonio",
+        "TX",
+        "78234",
+        "BEXAR",
+        "HAFC",
+        "ARMY",
+    ),
+    (
+        "Fort Bragg, NC 28310",
+        "2843 Normandy Dr",
+        "Fort Bragg",
+        "NC",
+        "28310",
+        "CUMBERLAND",
+        "BKAS",
+        "ARMY",
+    ),
+    (
+        "Fort Carson, CO 80913",
+        "1661 O'Connell Blvd",
+        "Fort Carson",
+        "CO",
+        "80913",
+        "EL PASO",
+        "KKFA",
+        "ARMY",
+    ),
+    (
+        "JB Lewis-McChord, WA 98433",
+        "2150 Liggett Ave",
+        "Joint Base Lewis-McChord",
+        "WA",
+        "98433",
+        "PIERCE",
+        "JEAT",
+        "ARMY",
+    ),
+    (
+        "Fort Hood, TX 76544",
+        "18010 TJ Mills Blvd",
+        "Fort Hood",
+        "TX",
+        "76544",
+        "BELL",
+        "HBAT",
+        "ARMY",
+    ),
+    (
+        "MCAS Yuma, AZ 85369",
+        "Spears St",
+        "Yuma",
+        "AZ",
+        "85369",
+        "YUMA",
+        "LKNQ",
+        "MARINES",
+    ),
+];
+
+/// The entitlement MilMove gives an E-5 (JTR weights; SIT days, pro-gear and OCIE as its
+/// defaults), in the camelCase names the Prime, Support and GHC APIs share.
+pub fn default_entitlement(dependents: bool) -> Map<String, Value> {
+    let weight = if dependents { 9000 } else { 7000 };
+    obj(json!({
+        "authorizedWeight": weight, "totalWeight": weight, "dependentsAuthorized": dependents,
+        "totalDependents": if dependents { 1 } else { 0 },
+        "nonTemporaryStorage": true, "privatelyOwnedVehicle": true, "gunSafe": false,
+        "proGearWeight": 2000, "proGearWeightSpouse": if dependents { 500 } else { 0 },
+        "requiredMedicalEquipmentWeight": 1000,
+        "organizationalClothingAndIndividualEquipment": true, "storageInTransit": 90,
+        "unaccompaniedBaggageAllowance": 0, "weightRestriction": 0, "ubWeightRestriction": 0,
     }))
 }
 
@@ -49,20 +143,20 @@ impl Store {
             office_id: Uuid::new_v4(),
             ..Store::default()
         };
-        let names = [
-            "Fort Gordon",
-            "JB San Antonio",
-            "NAS Norfolk",
-            "Fort Bragg",
-            "Yuma AFB",
-        ];
-        for (i, name) in names.iter().enumerate() {
-            let address_id = store.add_address(sample_address(i));
+        let now = unique_now();
+        for (name, street, city, state, zip, county, gbloc, affiliation) in DUTY_LOCATIONS {
+            let address_id = store.add_address(obj(json!({
+                "streetAddress1": street, "city": city, "state": state, "postalCode": zip,
+                "county": county, "country": "US",
+            })));
             store.duty_locations.push(DutyLocation {
                 id: Uuid::new_v4(),
                 name: name.to_string(),
                 address_id,
-                affiliation: "ARMY".into(),
+                affiliation: affiliation.into(),
+                gbloc: gbloc.into(),
+                postal_code: zip.into(),
+                created_at: now,
             });
         }
         for i in 0..size.prime_moves {
@@ -85,7 +179,9 @@ impl Store {
             }
         }
         for i in 0..size.office_moves {
-            store.seed_move(i, "NEEDS SERVICE COUNSELING")?;
+            // A customer submits a move with its shipments: they wait for counseling too.
+            let counseling = store.seed_move(i, "NEEDS SERVICE COUNSELING")?;
+            store.insert_shipment(&counseling, store.seed_shipment(i), "SUBMITTED")?;
             let mv = store.seed_move(i, "SUBMITTED")?;
             store.moves.update(&mv, |m| m.available_to_prime_at = None);
             store.insert_shipment(&mv, store.seed_shipment(i), "SUBMITTED")?;
@@ -121,6 +217,7 @@ impl Store {
                 "edipi": format!("{:010}", 1_000_000 + i),
                 "affiliation": "ARMY", "telephone": "555-555-5555",
                 "personal_email": format!("seeded{i}@example.com"),
+                "residential_address": residential_address(i),
             })),
         );
         let origin = &self.duty_locations[i % self.duty_locations.len()];
@@ -137,6 +234,7 @@ impl Store {
                 "new_duty_location_id": dest.id.to_string(),
                 "grade": "E-5", "orders_number": format!("ORD{i:06}"),
                 "tac": "F8J1", "sac": "E2-SAC", "department_indicator": "ARMY",
+                "entitlement": default_entitlement(false),
             })),
         )?;
         let now = unique_now();
@@ -153,6 +251,13 @@ impl Store {
     }
 }
 
+/// A customer's home address (internal `Address`, with its id).
+fn residential_address(i: usize) -> Value {
+    let mut address = sample_address(i);
+    address.insert("id".into(), json!(Uuid::new_v4()));
+    Value::Object(address)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +272,6 @@ mod tests {
         assert_eq!(store.prime_move_ids(None).len(), 4);
         assert_eq!(store.moves.len(), 8);
         assert_eq!(store.payment_requests.len(), 2);
-        assert_eq!(store.duty_locations.len(), 5);
+        assert_eq!(store.duty_locations.len(), DUTY_LOCATIONS.len());
     }
 }

@@ -179,8 +179,8 @@ fn collect_params(
                 .find(|(k, _)| *k == p.name)
                 .map(|(_, v)| v.clone()),
             ParamLocation::Query => {
-                let multi = p.schema.get("type").and_then(Value::as_str) == Some("array")
-                    && p.explode;
+                let multi =
+                    p.schema.get("type").and_then(Value::as_str) == Some("array") && p.explode;
                 query_value(query, &p.name, multi)
             }
             ParamLocation::Header => headers
