@@ -284,17 +284,30 @@ fn payment_request_status(store: &Store, call: &Call<'_>) -> Outcome {
         .ok_or_else(|| ApiError::invalid("status", "status is required"))?
         .to_string();
     let current = store.get_payment_request(&id)?;
+    // MilMove's handler takes only the two reviewed statuses, and answers 422 otherwise.
+    if status != "REVIEWED" && status != "REVIEWED_AND_ALL_SERVICE_ITEMS_REJECTED" {
+        return Err(ApiError::invalid(
+            "status",
+            format!("{status} is not a reviewed status"),
+        ));
+    }
     if status == "REVIEWED" {
         if current.items.iter().any(|i| i.status == "REQUESTED") {
-            return Err(StateError::Conflict(
-                "every payment service item must be reviewed first".into(),
-            )
-            .into());
+            return Err(ApiError::invalid(
+                "status",
+                "every payment service item must be reviewed first",
+            ));
         }
         if current.items.iter().all(|i| i.status == "DENIED") {
             status = "REVIEWED_AND_ALL_SERVICE_ITEMS_REJECTED".into();
         }
     }
-    let p = store.set_payment_request_status(&id, tag, &status)?;
+    let p = store
+        .set_payment_request_status(&id, tag, &status)
+        .map_err(|e| match e {
+            // GHC declares no 409: an impossible transition is its 422.
+            StateError::Conflict(message) => ApiError::invalid("status", message),
+            other => other.into(),
+        })?;
     call.reply(StatusCode::OK, shape::payment_request(&p))
 }

@@ -41,7 +41,6 @@ pub fn customer(c: &Customer) -> Value {
         "email",
         "phone",
         "current_address",
-        "backup_contact",
         "phoneIsPreferred",
         "emailIsPreferred",
         "secondaryTelephone",
@@ -56,6 +55,24 @@ pub fn customer(c: &Customer) -> Value {
         };
         if let Some(v) = get(&c.profile, key).or_else(|| get(&c.profile, source)) {
             out.insert(key.into(), v.clone());
+        }
+    }
+    if let Some(Value::Object(b)) = get(&c.profile, "backup_contact") {
+        // MilMove's `BackupContact`: name, email and phone through non-nil pointers.
+        let pick = |keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| b.get(*k).and_then(Value::as_str))
+                .unwrap_or("")
+                .to_string()
+        };
+        // GHC requires the phone (MilMove writes "" for a contact created without one,
+        // which its own pattern refuses): such a contact is left out.
+        let phone = pick(&["phone", "telephone"]);
+        if !phone.is_empty() {
+            out.insert(
+                "backup_contact".into(),
+                json!({"name": pick(&["name"]), "email": pick(&["email"]), "phone": phone}),
+            );
         }
     }
     out.insert("id".into(), json!(c.id));
@@ -87,6 +104,12 @@ pub fn order(store: &Store, o: &Orders) -> Value {
         if let Some(v) = get(f, from) {
             out.insert(to.into(), v.clone());
         }
+    }
+    for key in ["order_type", "orders_type"] {
+        match super::orders::common_orders_type(o) {
+            Some(t) => out.insert(key.into(), json!(t)),
+            None => out.remove(key),
+        };
     }
     let mut entitlement = match get(f, "entitlement") {
         Some(Value::Object(e)) => e.clone(),
@@ -173,15 +196,16 @@ pub fn service_item(i: &ServiceItem) -> Value {
         if let Some(r) = &i.rejection_reason {
             map.insert("rejectionReason".into(), json!(r));
         }
-        for k in [
-            "reason",
-            "description",
-            "sitEntryDate",
-            "sitDepartureDate",
-            "estimatedWeight",
-        ] {
+        for k in ["reason", "description", "estimatedWeight"] {
             if let Some(v) = i.body.get(k).filter(|v| !v.is_null()) {
                 map.insert(k.into(), v.clone());
+            }
+        }
+        // GHC writes the SIT dates as date-times (`FmtDateTimePtr`).
+        for k in ["sitEntryDate", "sitDepartureDate"] {
+            let date = i.body.get(k).and_then(Value::as_str);
+            if let Some(d) = date.and_then(milmove_parser::formats::parse_date) {
+                map.insert(k.into(), json!(format!("{d}T00:00:00.000Z")));
             }
         }
     }

@@ -22,6 +22,9 @@ pub enum Family {
 /// The date MilMove writes for an unset `strfmt.Date` it formats from a zero `time.Time`.
 const ZERO_DATE: &str = "0001-01-01";
 
+/// The contact time Support answers when the Prime gave none (see [`service_item`]).
+pub const UNSET_MILITARY_TIME: &str = "0000Z";
+
 /// MilMove's service name for a code (`re_services.name`).
 pub fn service_name(code: &str) -> &'static str {
     match code {
@@ -186,9 +189,10 @@ pub fn service_item(family: Family, i: &ServiceItem) -> Value {
         out.entry(*k).or_insert_with(|| json!(ZERO_DATE));
     }
     if model.ends_with("DestSIT") && family == Family::Support {
-        // Support writes the contact times through a non-nil pointer: "" when unset.
+        // Support requires the contact times (pattern `\d{4}Z`); MilMove writes "" when the
+        // Prime gave none, which its own spec refuses: the stand-in writes midnight.
         for k in ["timeMilitary1", "timeMilitary2"] {
-            out.entry(k).or_insert_with(|| json!(""));
+            out.entry(k).or_insert_with(|| json!(UNSET_MILITARY_TIME));
         }
     }
     if model.ends_with("OriginSIT") && family == Family::Prime {

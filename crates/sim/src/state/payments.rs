@@ -107,14 +107,9 @@ impl Store {
                 message: "a rejection reason is required".into(),
             });
         }
+        // MilMove checks the eTag and the rejection reason only (not the request's status).
         self.payment_requests
             .update(request_id, |p| {
-                if p.status != "PENDING" {
-                    return Err(StateError::Conflict(format!(
-                        "payment request is {} and can no longer be reviewed",
-                        p.status
-                    )));
-                }
                 let item = p
                     .items
                     .iter_mut()
