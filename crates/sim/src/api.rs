@@ -106,18 +106,30 @@ impl ApiError {
         }
     }
 
+    /// An error raised by the go-swagger framework (unknown route, wrong method), with the
+    /// title MilMove's `ServeCustomError` gives its status.
+    pub fn framework(status: StatusCode, detail: impl Into<String>) -> Self {
+        let mut e = Self::new(status, detail);
+        e.framework = true;
+        e.title = match status {
+            StatusCode::NOT_FOUND => "Not Found Error".into(),
+            StatusCode::METHOD_NOT_ALLOWED => "Method Not Allowed".into(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported Media Type".into(),
+            other => other.canonical_reason().unwrap_or("Error").into(),
+        };
+        e
+    }
+
     /// 415: the request body's media type is not one the operation consumes (go-openapi's
     /// `InvalidContentType` message, rendered by MilMove's `ServeCustomError`).
     pub fn unsupported_media_type(actual: &str, allowed: &[String]) -> Self {
-        let mut e = Self::new(
+        Self::framework(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format!(
                 "unsupported media type {actual:?}, only [{}] are allowed",
                 allowed.join(" ")
             ),
-        );
-        e.framework = true;
-        e
+        )
     }
 
     /// A 422 with invalid fields.
@@ -208,5 +220,7 @@ mod tests {
         let nf = ApiError::new(StatusCode::NOT_FOUND, "x");
         assert!(nf.body(Api::Ghc)["message"].is_string());
         assert!(nf.body(Api::Support)["instance"].is_string());
+        let route = ApiError::framework(StatusCode::NOT_FOUND, "path /x was not found");
+        assert_eq!(route.body(Api::Ghc)["title"], "Not Found Error");
     }
 }

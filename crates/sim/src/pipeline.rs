@@ -217,7 +217,7 @@ fn route_error(api: Api, e: &milmove_parser::ParserError) -> Response {
         .http_status()
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::NOT_FOUND);
-    let mut response = ApiError::new(status, e.to_string()).response(api);
+    let mut response = ApiError::framework(status, e.to_string()).response(api);
     if let milmove_parser::ParserError::UnknownMethod { allowed, .. } = e {
         if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
             response.headers_mut().insert(header::ALLOW, v);

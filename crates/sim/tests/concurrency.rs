@@ -113,5 +113,5 @@ async fn thousand_concurrent_writes_lose_nothing() {
             .unwrap(),
         start + 1000
     );
-    sim.shutdown().await;
+    common::finish(sim).await;
 }

@@ -94,7 +94,7 @@ async fn queue_and_list_rows_carry_milmoves_fields() {
     assert_eq!(text(row, "/destinationGBLOC").len(), 4, "{row}");
     assert_eq!(text(row, "/destinationPostalCode").len(), 5, "{row}");
     assert_eq!(row["amendments"], json!({"total": 0, "availableSince": 0}));
-    sim.shutdown().await;
+    common::finish(sim).await;
 }
 
 /// The Prime `Order` of a move: entitlement, both duty locations with their GBLOCs, the
@@ -196,7 +196,7 @@ async fn prime_and_support_orders_carry_entitlement_duty_locations_and_gblocs() 
     );
     assert_prime_order(&mto["order"]);
     assert_eq!(mto["order"]["entitlement"]["authorizedWeight"], 7777);
-    sim.shutdown().await;
+    common::finish(sim).await;
 }
 
 #[tokio::test]
@@ -262,7 +262,7 @@ async fn null_only_where_go_swagger_writes_one() {
             assert!(!s.get(k).is_some_and(Value::is_null), "{k}: {s}");
         }
     }
-    sim.shutdown().await;
+    common::finish(sim).await;
 }
 
 #[tokio::test]
@@ -345,7 +345,7 @@ async fn service_items_answer_each_apis_own_model_types() {
         support_models.contains(&("IOFSIT", "MTOServiceItemBasic")),
         "{support_models:?}"
     );
-    sim.shutdown().await;
+    common::finish(sim).await;
 }
 
 #[tokio::test]
@@ -387,5 +387,5 @@ async fn seed_data_looks_like_milmoves() {
         customer["current_address"]["postalCode"].is_string(),
         "{customer}"
     );
-    sim.shutdown().await;
+    common::finish(sim).await;
 }

@@ -75,7 +75,7 @@ async fn date_times_without_a_zone_are_accepted_in_queries_and_bodies() {
     )
     .await;
     assert_eq!(status, 200, "certificate.date {NO_ZONE}: {submitted}");
-    sim.shutdown().await;
+    common::finish(sim).await;
 }
 
 /// Creates orders (and so a draft move) for the logged-in customer; returns the move id.
@@ -120,7 +120,7 @@ async fn empty_optional_query_values_count_as_absent() {
     .await;
     assert_eq!(status, 200, "{queue}");
     assert!(queue["totalCount"].as_u64().unwrap() > 0, "{queue}");
-    sim.shutdown().await;
+    common::finish(sim).await;
 }
 
 #[tokio::test]
@@ -171,5 +171,5 @@ async fn a_body_the_operation_does_not_consume_is_415() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 422);
-    sim.shutdown().await;
+    common::finish(sim).await;
 }

@@ -258,9 +258,17 @@ fn patch_move(sim: &SimState, call: &Call<'_>) -> Outcome {
     call.reply(StatusCode::OK, shape::move_(&m, customer))
 }
 
+/// MilMove's move router: a draft goes to services counseling; a move already there is left
+/// as it is (200); any other status is an invalid transition (400, `{"message": …}`).
 fn submit(sim: &SimState, call: &Call<'_>) -> Outcome {
     let (m, customer) = own_move(sim, call)?;
-    let m = sim.store.submit_move(&m.id, None)?;
+    if m.status == "NEEDS SERVICE COUNSELING" {
+        return call.reply(StatusCode::OK, shape::move_(&m, customer));
+    }
+    let m = sim.store.submit_move(&m.id, None).map_err(|e| match e {
+        StateError::Conflict(message) => ApiError::new(StatusCode::BAD_REQUEST, message),
+        other => other.into(),
+    })?;
     call.reply(StatusCode::OK, shape::move_(&m, customer))
 }
 

@@ -1,9 +1,11 @@
 //! Operation handlers. Load-test endpoints get stateful handlers; every other operation is
 //! answered by [`fallback`] with a body generated from its response schema.
 
+mod downloads;
 mod fallback;
 mod ghc;
 mod internal;
+pub mod lookup;
 mod prime;
 pub mod roles;
 mod support;
@@ -127,10 +129,14 @@ pub fn dispatch(sim: &SimState, call: &Call<'_>) -> Response {
         Api::Support => support::handle(sim, call, op_id),
         Api::Ghc => ghc::handle(sim, call, op_id),
         Api::Internal => internal::handle(sim, call, op_id),
-    };
+    }
+    .or_else(|| downloads::handle(sim, call, op_id));
     match handled {
         Some(Ok(response)) => response,
         Some(Err(e)) => e.response(call.api),
-        None => fallback(call),
+        None => match lookup::missing(&sim.store, call) {
+            Some(e) => e.response(call.api),
+            None => fallback(call),
+        },
     }
 }
