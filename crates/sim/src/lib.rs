@@ -37,6 +37,7 @@ mod listen;
 pub mod pipeline;
 mod server;
 pub mod shape;
+mod spa;
 pub mod state;
 pub mod tls;
 pub mod validate;

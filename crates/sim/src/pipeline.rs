@@ -158,8 +158,12 @@ async fn route(
 ) -> Response {
     let path = parts.uri.path();
     let Some((api, rest)) = Api::split(path).filter(|(api, _)| listener.serves(*api)) else {
-        if path == "/" && parts.method == Method::GET {
-            return (StatusCode::OK, "milmove-sim").into_response();
+        // MilMove's office and milmove routers end with the single-page app's index for
+        // every other GET/HEAD (`/sign-in`, `/moves/…`, even an API this app does not
+        // mount); the Prime router has none.
+        let browser = matches!(listener, Listener::Office | Listener::Customer);
+        if browser && matches!(parts.method, Method::GET | Method::HEAD) {
+            return crate::spa::index(&parts.method);
         }
         return (StatusCode::NOT_FOUND, "404 page not found\n").into_response();
     };

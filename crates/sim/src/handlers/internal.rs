@@ -5,10 +5,10 @@ use http::StatusCode;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::{parse_uuid, Call, Outcome};
+use super::{parse_uuid, uploads, Call, Outcome};
 use crate::api::ApiError;
 use crate::shape::{internal as shape, prime};
-use crate::state::model::{rfc3339, unique_now, Customer, Upload};
+use crate::state::model::{rfc3339, unique_now, Customer};
 use crate::state::shipments::NewShipment;
 use crate::state::StateError;
 use crate::SimState;
@@ -174,67 +174,15 @@ fn show_orders(sim: &SimState, call: &Call<'_>) -> Outcome {
     call.reply(StatusCode::OK, shape::orders(&sim.store, &o))
 }
 
-/// Parses the `file` part of a multipart body and stores it as an upload.
-pub fn store_upload(sim: &SimState, call: &Call<'_>, document: Option<Uuid>) -> Upload {
-    let (filename, content_type, bytes) = multipart_file(call).unwrap_or((
-        "upload.bin".into(),
-        "application/octet-stream".into(),
-        call.raw_body.len() as u64,
-    ));
-    let upload = Upload {
-        id: Uuid::new_v4(),
-        document_id: document,
-        filename,
-        content_type,
-        bytes,
-        checksum: crate::tls::sha256_hex(call.raw_body),
-        created_at: unique_now(),
-    };
-    sim.store.add_upload(upload.clone());
-    upload
-}
-
-fn multipart_file(call: &Call<'_>) -> Option<(String, String, u64)> {
-    let ct = call
-        .headers
-        .get(http::header::CONTENT_TYPE)?
-        .to_str()
-        .ok()?;
-    let boundary = ct.split("boundary=").nth(1)?.trim_matches('"');
-    let body = String::from_utf8_lossy(call.raw_body);
-    let part = body
-        .split(&format!("--{boundary}"))
-        .find(|p| p.contains("name=\"file\""))?;
-    let (head, content) = part.split_once("\r\n\r\n")?;
-    let filename = head
-        .split("filename=\"")
-        .nth(1)?
-        .split('"')
-        .next()?
-        .to_string();
-    let content_type = head
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("Content-Type:")
-                .or_else(|| l.strip_prefix("content-type:"))
-        })
-        .map_or("application/octet-stream".to_string(), |v| {
-            v.trim().to_string()
-        });
-    Some((
-        filename,
-        content_type,
-        content.trim_end_matches("\r\n").len() as u64,
-    ))
-}
-
 fn create_upload(sim: &SimState, call: &Call<'_>) -> Outcome {
     let document = match call.query("documentId") {
         Some(d) => Some(parse_uuid(&d, "documentId")?),
         None => None,
     };
-    let upload = store_upload(sim, call, document);
-    call.reply(StatusCode::CREATED, shape::upload(&upload))
+    match uploads::store_upload(sim, call, document, uploads::ALLOWED_DOCUMENT_TYPES) {
+        Ok(upload) => call.reply(StatusCode::CREATED, shape::upload(&upload)),
+        Err(refused) => Ok(uploads::internal_refusal(refused)),
+    }
 }
 
 fn own_move(
@@ -314,7 +262,10 @@ fn create_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
         "SUBMITTED"
     };
     let s = sim.store.insert_shipment(&move_id, new, status)?;
-    call.reply(StatusCode::OK, prime::shipment(&sim.store, &s))
+    call.reply(
+        StatusCode::OK,
+        prime::shipment_in(&sim.store, &s, prime::ShipmentView::Internal),
+    )
 }
 
 fn list_shipments(sim: &SimState, call: &Call<'_>) -> Outcome {
@@ -324,7 +275,7 @@ fn list_shipments(sim: &SimState, call: &Call<'_>) -> Outcome {
         .shipment_ids
         .iter()
         .filter_map(|s| sim.store.shipments.get(s))
-        .map(|s| prime::shipment(&sim.store, &s))
+        .map(|s| prime::shipment_in(&sim.store, &s, prime::ShipmentView::Internal))
         .collect();
     call.reply(StatusCode::OK, Value::Array(rows))
 }

@@ -9,6 +9,7 @@ pub mod lookup;
 mod prime;
 pub mod roles;
 mod support;
+mod uploads;
 
 use std::sync::Arc;
 

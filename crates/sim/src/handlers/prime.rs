@@ -5,7 +5,7 @@ use http::StatusCode;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::{parse_uuid, Call, Outcome};
+use super::{parse_uuid, uploads, Call, Outcome};
 use crate::api::{Api, ApiError};
 use crate::shape::prime as shape;
 use crate::state::shipments::NewShipment;
@@ -240,13 +240,15 @@ fn create_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
     ] {
         body.remove(k);
     }
-    let item = sim
-        .store
-        .create_service_item(&move_id, shipment_id, &model_type, &code, body)?;
-    call.reply(
-        StatusCode::OK,
-        json!([shape::service_item(shape::Family::Prime, &item)]),
-    )
+    let items =
+        sim.store
+            .create_prime_service_items(&move_id, shipment_id, &model_type, &code, body)?;
+    let body: Vec<Value> = items
+        .iter()
+        .filter(|i| shape::representable(&i.code))
+        .map(|i| shape::service_item(shape::Family::Prime, i))
+        .collect();
+    call.reply(StatusCode::OK, Value::Array(body))
 }
 
 fn update_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
@@ -305,7 +307,11 @@ fn create_payment_request(sim: &SimState, call: &Call<'_>) -> Outcome {
 fn create_upload(sim: &SimState, call: &Call<'_>) -> Outcome {
     let request_id = call.path_uuid("paymentRequestID")?;
     sim.store.get_payment_request(&request_id)?;
-    let upload = crate::handlers::internal::store_upload(sim, call, None);
+    // Kept in a proof-of-service document named after the payment request (so it goes
+    // when the move goes).
+    let upload =
+        uploads::store_upload(sim, call, Some(request_id), uploads::ALLOWED_DOCUMENT_TYPES)
+            .map_err(uploads::prime_refusal)?;
     call.reply(
         StatusCode::CREATED,
         json!({"id": upload.id, "filename": upload.filename, "contentType": upload.content_type,

@@ -165,7 +165,7 @@ pub fn move_(m: &Move) -> Value {
 
 /// A shipment (agents under `mtoAgents`).
 pub fn shipment(store: &Store, s: &Shipment) -> Value {
-    let mut out = prime::shipment(store, s);
+    let mut out = prime::shipment_in(store, s, prime::ShipmentView::Ghc);
     if let Value::Object(map) = &mut out {
         if let Some(agents) = map.remove("agents") {
             map.insert("mtoAgents".into(), agents);

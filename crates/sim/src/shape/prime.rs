@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 use crate::state::model::{etag, rfc3339, Address, Agent, Move, PaymentRequest, Shipment};
 use crate::state::Store;
 
-pub use super::service_item::{service_item, Family};
+pub use super::service_item::{representable, service_item, Family};
 
 /// An address with its id and eTag.
 pub fn address(a: &Address) -> Value {
@@ -26,14 +26,67 @@ pub fn agent(a: &Agent) -> Value {
     Value::Object(out)
 }
 
-/// A shipment without service items (`MTOShipmentWithoutServiceItems`).
+/// Which API a shipment is answered in: their shipment status enums differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShipmentView {
+    /// Prime v1/v2/v3.
+    Prime,
+    /// Support.
+    Support,
+    /// Internal (customer app).
+    Internal,
+    /// GHC (office app): every status.
+    Ghc,
+}
+
+impl From<Family> for ShipmentView {
+    fn from(f: Family) -> Self {
+        match f {
+            Family::Prime => ShipmentView::Prime,
+            Family::Support => ShipmentView::Support,
+        }
+    }
+}
+
+/// A stored shipment status in the terms of the API answering (`None`: it has none). MilMove
+/// casts the status as it is, whatever the API's enum; the stand-in keeps each answer valid:
+/// for the Prime, `APPROVALS_REQUESTED` (an approved shipment with new requests pending) is
+/// `APPROVED` and `TERMINATED_FOR_CAUSE` is spelled `TERMINATION_FOR_CAUSE` as its spec does;
+/// the customer app knows only draft, submitted, approved and rejected.
+pub fn shipment_status(view: ShipmentView, status: &str) -> Option<&str> {
+    match (view, status) {
+        (ShipmentView::Ghc, s) => Some(s),
+        (ShipmentView::Prime, "APPROVALS_REQUESTED") => Some("APPROVED"),
+        (ShipmentView::Prime, "TERMINATED_FOR_CAUSE") => Some("TERMINATION_FOR_CAUSE"),
+        (ShipmentView::Support, "TERMINATED_FOR_CAUSE") => None,
+        (ShipmentView::Prime | ShipmentView::Support, s) => Some(s),
+        (ShipmentView::Internal, s @ ("DRAFT" | "APPROVED" | "SUBMITTED" | "REJECTED")) => Some(s),
+        (
+            ShipmentView::Internal,
+            "APPROVALS_REQUESTED"
+            | "DIVERSION_REQUESTED"
+            | "CANCELLATION_REQUESTED"
+            | "TERMINATED_FOR_CAUSE",
+        ) => Some("APPROVED"),
+        (ShipmentView::Internal, _) => None,
+    }
+}
+
+/// A shipment without service items (`MTOShipmentWithoutServiceItems`) as the Prime sees it.
 pub fn shipment(store: &Store, s: &Shipment) -> Value {
+    shipment_in(store, s, ShipmentView::Prime)
+}
+
+/// A shipment without service items, its status in `view`'s terms.
+pub fn shipment_in(store: &Store, s: &Shipment, view: ShipmentView) -> Value {
     let mut out: Map<String, Value> = s.fields.clone();
     out.remove("rejectionReason");
     out.insert("id".into(), json!(s.id));
     out.insert("moveTaskOrderID".into(), json!(s.move_id));
     out.insert("shipmentType".into(), json!(s.shipment_type));
-    out.insert("status".into(), json!(s.status));
+    if let Some(status) = shipment_status(view, &s.status) {
+        out.insert("status".into(), json!(status));
+    }
     if let Some(t) = &s.approved_date {
         out.insert("approvedDate".into(), json!(t.date_naive().to_string()));
     }
@@ -60,7 +113,7 @@ pub fn shipment(store: &Store, s: &Shipment) -> Value {
 
 /// A shipment with its service items (prime v2/v3 `MTOShipment`, Support `MTOShipment`).
 pub fn shipment_with_items(store: &Store, s: &Shipment, family: Family) -> Value {
-    let mut out = shipment(store, s);
+    let mut out = shipment_in(store, s, family.into());
     let item_ids = store
         .moves
         .with(&s.move_id, |m| m.service_item_ids.clone())
@@ -68,7 +121,7 @@ pub fn shipment_with_items(store: &Store, s: &Shipment, family: Family) -> Value
     let items: Vec<Value> = item_ids
         .iter()
         .filter_map(|id| store.service_items.get(id))
-        .filter(|i| i.shipment_id == Some(s.id))
+        .filter(|i| i.shipment_id == Some(s.id) && representable(&i.code))
         .map(|i| service_item(family, &i))
         .collect();
     if let Value::Object(m) = &mut out {
@@ -151,12 +204,13 @@ pub fn move_task_order(store: &Store, m: &Move, family: Family) -> Value {
         .shipment_ids
         .iter()
         .filter_map(|id| store.shipments.get(id))
-        .map(|s| shipment(store, &s))
+        .map(|s| shipment_in(store, &s, family.into()))
         .collect();
     let items: Vec<Value> = m
         .service_item_ids
         .iter()
         .filter_map(|id| store.service_items.get(id))
+        .filter(|i| representable(&i.code))
         .map(|i| service_item(family, &i))
         .collect();
     let payments: Vec<Value> = m
