@@ -292,22 +292,18 @@ fn payment_request_status(store: &Store, call: &Call<'_>) -> Outcome {
         ));
     }
     if status == "REVIEWED" {
+        // MilMove's updater refuses this with a ConflictError its handler turns into a 500;
+        // the stand-in answers the declared 422 instead.
         if current.items.iter().any(|i| i.status == "REQUESTED") {
             return Err(ApiError::invalid(
                 "status",
-                "every payment service item must be reviewed first",
+                "All PaymentServiceItems must be approved or denied to review this PaymentRequest",
             ));
         }
         if current.items.iter().all(|i| i.status == "DENIED") {
             status = "REVIEWED_AND_ALL_SERVICE_ITEMS_REJECTED".into();
         }
     }
-    let p = store
-        .set_payment_request_status(&id, tag, &status)
-        .map_err(|e| match e {
-            // GHC declares no 409: an impossible transition is its 422.
-            StateError::Conflict(message) => ApiError::invalid("status", message),
-            other => other.into(),
-        })?;
+    let p = store.review_payment_request(&id, tag, &status)?;
     call.reply(StatusCode::OK, shape::payment_request(&p))
 }

@@ -92,6 +92,25 @@ impl Store {
             .unwrap_or_else(|| Err(not_found("payment request", id)))
     }
 
+    /// The TIO's review of a payment request (GHC `updatePaymentRequestStatus`): MilMove's
+    /// status updater checks the eTag only — any current status may become `REVIEWED` or
+    /// `REVIEWED_AND_ALL_SERVICE_ITEMS_REJECTED` (the handler allows no other).
+    pub fn review_payment_request(
+        &self,
+        id: &Uuid,
+        if_match: &str,
+        status: &str,
+    ) -> StateResult<PaymentRequest> {
+        self.payment_requests
+            .update(id, |p| {
+                check_etag(if_match, &p.updated_at, "payment request")?;
+                p.status = status.to_string();
+                p.updated_at = unique_now();
+                Ok(p.clone())
+            })
+            .unwrap_or_else(|| Err(not_found("payment request", id)))
+    }
+
     /// Reviews one payment service item (TIO): `APPROVED` or `DENIED` (denial needs a reason).
     pub fn set_payment_service_item_status(
         &self,
