@@ -51,6 +51,13 @@ struct Args {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Moves kept at most; past it the least recently used idle moves are evicted with
+    /// their shipments, service items, payment requests, orders and uploads (0: no bound).
+    #[arg(long, default_value_t = milmove_sim::DEFAULT_MAX_MOVES)]
+    max_moves: usize,
+    /// Seconds after its last use during which a move or session is in use and never evicted.
+    #[arg(long, default_value_t = 60)]
+    in_use_grace: u64,
     /// Check every response against its operation's declared responses and write the report
     /// (JSON: responses checked, violations, the first ones in full) to FILE at Ctrl-C.
     #[arg(long, value_name = "FILE")]
@@ -96,6 +103,11 @@ async fn run(args: Args) -> ExitCode {
         },
         allowed_digests: args.allow_digests,
         tls_dir: args.tls_dir.clone(),
+        max_moves: match args.max_moves {
+            0 => usize::MAX,
+            n => n,
+        },
+        in_use_grace: std::time::Duration::from_secs(args.in_use_grace),
         audit: match args.audit_responses {
             Some(path) => milmove_sim::Audit::File(path),
             None => milmove_sim::Audit::Off,

@@ -41,7 +41,16 @@ pub struct SimConfig {
     pub tls_dir: Option<PathBuf>,
     /// Check every response against its operation's declared responses ([`crate::audit`]).
     pub audit: Audit,
+    /// Moves kept at most (`usize::MAX`: no bound); the least recently used idle ones are
+    /// evicted with their children ([`crate::state::evict`]).
+    pub max_moves: usize,
+    /// A move (or session) used within this long is in use and never evicted.
+    pub in_use_grace: std::time::Duration,
 }
+
+/// The default move limit: a few thousand moves (tens of MB), far more than a load test's
+/// users hold at once.
+pub const DEFAULT_MAX_MOVES: usize = 2_000;
 
 /// Whether and where the response audit runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -83,6 +92,8 @@ impl Default for SimConfig {
             allowed_digests: Vec::new(),
             tls_dir: None,
             audit: Audit::Off,
+            max_moves: DEFAULT_MAX_MOVES,
+            in_use_grace: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -158,9 +169,13 @@ impl SimServer {
         let spec_dir = milmove_parser::find_spec_dir(config.spec_dir.as_deref())
             .map_err(|e| SimError::Config(e.to_string()))?;
         let seed = config.seed;
+        let limits = crate::state::evict::Limits {
+            max_moves: config.max_moves,
+            in_use_grace: config.in_use_grace,
+        };
         let loading = tokio::task::spawn_blocking(move || {
             let specs = crate::validate::Specs::load(&spec_dir)?;
-            let store = crate::state::Store::seeded(seed)?;
+            let store = crate::state::Store::seeded_with(seed, limits)?;
             Ok::<_, SimError>((specs, store))
         });
         let ca = Arc::new(SimCa::generate()?);

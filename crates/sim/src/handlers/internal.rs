@@ -175,9 +175,10 @@ fn show_orders(sim: &SimState, call: &Call<'_>) -> Outcome {
 }
 
 fn create_upload(sim: &SimState, call: &Call<'_>) -> Outcome {
+    // An upload outside a document is kept under its user's id (it goes with the user).
     let document = match call.query("documentId") {
         Some(d) => Some(parse_uuid(&d, "documentId")?),
-        None => None,
+        None => Some(call.session()?.user_id),
     };
     match uploads::store_upload(sim, call, document, uploads::ALLOWED_DOCUMENT_TYPES) {
         Ok(upload) => call.reply(StatusCode::CREATED, shape::upload(&upload)),

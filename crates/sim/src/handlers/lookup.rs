@@ -110,6 +110,57 @@ impl Kind {
     }
 }
 
+impl Kind {
+    /// The moves an id of this kind belongs to (for the eviction's in-use marks).
+    fn moves_of(self, store: &Store, value: &str) -> Vec<Uuid> {
+        let id = Uuid::parse_str(value).ok();
+        let one = |m: Option<Uuid>| m.into_iter().collect::<Vec<_>>();
+        match (self, id) {
+            (Kind::Move, Some(id)) if store.moves.contains(&id) => vec![id],
+            (Kind::Move | Kind::Locator, _) => one(store.locators.get(&value.to_string())),
+            (Kind::Shipment, Some(id)) => one(store.shipments.with(&id, |s| s.move_id)),
+            (Kind::ServiceItem, Some(id)) => one(store.service_items.with(&id, |i| i.move_id)),
+            (Kind::PaymentRequest, Some(id)) => {
+                one(store.payment_requests.with(&id, |p| p.move_id))
+            }
+            (Kind::Orders, Some(id)) => one(store.orders.with(&id, |o| o.move_id).flatten()),
+            (Kind::Customer, Some(id)) => store
+                .customers
+                .with(&id, |c| c.order_ids.clone())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|o| store.orders.with(o, |o| o.move_id).flatten())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Body fields that name the move (or a shipment of it) a request works on.
+const BODY_IDS: &[(&str, Kind)] = &[
+    ("moveTaskOrderID", Kind::Move),
+    ("moveID", Kind::Move),
+    ("mtoShipmentID", Kind::Shipment),
+    ("service_member_id", Kind::Customer),
+];
+
+/// Marks the moves a request works on (by path and body ids) as in use, so eviction spares
+/// them.
+pub fn mark_in_use(store: &Store, call: &Call<'_>) {
+    let from_path = call
+        .path_params
+        .iter()
+        .filter_map(|(name, value)| Some((Kind::of_param(name)?, value.as_str())));
+    let from_body = BODY_IDS
+        .iter()
+        .filter_map(|(field, kind)| Some((*kind, call.body.as_ref()?.get(*field)?.as_str()?)));
+    for (kind, value) in from_path.chain(from_body) {
+        for m in kind.moves_of(store, value) {
+            store.mark_in_use(&m);
+        }
+    }
+}
+
 /// 404 for the first path parameter that names a kept object that does not exist (only
 /// when the operation declares a 404).
 pub fn missing(store: &Store, call: &Call<'_>) -> Option<ApiError> {

@@ -125,6 +125,9 @@ pub fn parse_uuid(text: &str, field: &str) -> Result<Uuid, ApiError> {
 /// Runs the handler for the call's operation, or the spec-driven fallback.
 pub fn dispatch(sim: &SimState, call: &Call<'_>) -> Response {
     let op_id = call.op.operation_id.as_deref().unwrap_or("");
+    if sim.store.limits.max_moves != usize::MAX {
+        lookup::mark_in_use(&sim.store, call);
+    }
     let handled = match call.api {
         Api::PrimeV1 | Api::PrimeV2 | Api::PrimeV3 => prime::handle(sim, call, op_id),
         Api::Support => support::handle(sim, call, op_id),

@@ -138,9 +138,15 @@ pub fn default_entitlement(dependents: bool) -> Map<String, Value> {
 impl Store {
     /// Creates an empty store with the seeded reference data and `size` worth of moves.
     pub fn seeded(size: SeedSize) -> StateResult<Store> {
+        Self::seeded_with(size, super::evict::Limits::default())
+    }
+
+    /// [`Store::seeded`] with a memory bound.
+    pub fn seeded_with(size: SeedSize, limits: super::evict::Limits) -> StateResult<Store> {
         let mut store = Store {
             contractor_id: Uuid::new_v4(),
             office_id: Uuid::new_v4(),
+            limits,
             ..Store::default()
         };
         let now = unique_now();

@@ -29,8 +29,13 @@ pub fn spec_dir() -> Option<std::path::PathBuf> {
 /// Starts a stand-in on free ports, or returns `None` when the real specs are not available
 /// (see [`spec_dir`]).
 pub async fn start() -> Option<SimHandle> {
+    start_with(|_| {}).await
+}
+
+/// [`start`] with a configuration changed by `tune`.
+pub async fn start_with(tune: impl FnOnce(&mut SimConfig)) -> Option<SimHandle> {
     let dir = spec_dir()?;
-    let config = SimConfig {
+    let mut config = SimConfig {
         spec_dir: Some(dir),
         seed: SeedSize {
             prime_moves: 4,
@@ -39,6 +44,7 @@ pub async fn start() -> Option<SimHandle> {
         audit: Audit::InMemory,
         ..SimConfig::default()
     };
+    tune(&mut config);
     Some(SimServer::start(config).await.expect("stand-in starts"))
 }
 
