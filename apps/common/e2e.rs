@@ -88,10 +88,11 @@ impl App {
         select(self.kind, &parse_args(self.kind, argv).unwrap())
     }
 
-    /// Runs the binary with `args`.
+    /// Runs the binary with `args` (never downloading the specs: tests use a folder found).
     pub fn run(&self, args: &[&str]) -> Output {
         Command::new(self.bin)
             .args(args)
+            .env("MILMOVE_LOAD_OFFLINE", "true")
             .output()
             .expect("cannot start the binary")
     }
@@ -117,6 +118,7 @@ impl App {
         let audit_path = dir.path().join("audit.json");
         let output = Command::new(self.bin)
             .args(&args)
+            .env("MILMOVE_LOAD_OFFLINE", "true")
             .env(milmove_sim::AUDIT_ENV, &audit_path)
             .output()
             .expect("cannot start the binary");

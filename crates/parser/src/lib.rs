@@ -119,6 +119,7 @@
 mod bundle;
 mod cache;
 mod closest;
+pub mod download;
 mod error;
 mod fake;
 pub mod formats;
@@ -131,6 +132,7 @@ mod merge;
 pub mod milmove;
 mod operation;
 mod parser;
+pub mod pinned;
 mod pointer;
 mod resolve;
 mod rng;
@@ -148,5 +150,7 @@ pub use milmove::{GhcApiParser, InternalApiParser, PrimeApiParser, SupportApiPar
 pub use operation::{Operation, ParamLocation, Parameter};
 pub use parser::ApiParser;
 pub use route::RouteMatch;
-pub use spec_dir::{find_spec_dir, SpecDirNotFound, SPEC_DIR_VAR};
+pub use spec_dir::{
+    fetch_specs, find_spec_dir, resolve_spec_dir, Fetch, SpecDirNotFound, SpecsError, SPEC_DIR_VAR,
+};
 pub use validate::{coerce_parameter, SchemaValidator};

@@ -61,6 +61,9 @@ pub enum SimError {
     /// A spec could not be loaded.
     #[error("spec: {0}")]
     Spec(String),
+    /// No spec folder, and the pinned specs could not be fetched (or `--offline`).
+    #[error("{0}")]
+    Specs(String),
     /// Socket or file I/O failure.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),

@@ -20,9 +20,12 @@ use crate::{SimError, SimState};
 /// How to run the stand-in.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// Directory with the bundled specs (`prime.yaml`, `ghc.yaml`, …). `None`: the
-    /// `MILMOVE_SWAGGER_DIR` environment variable.
+    /// Directory with the bundled specs (`prime.yaml`, `ghc.yaml`, …). `None`: found as the
+    /// load-test apps find them (`MILMOVE_SWAGGER_DIR`, a folder beside the checkout, the
+    /// cache of the pinned specs), else the pinned specs are downloaded into that cache.
     pub spec_dir: Option<PathBuf>,
+    /// Never download the pinned specs (`--offline`).
+    pub offline: bool,
     /// Address to bind (default 127.0.0.1).
     pub bind: IpAddr,
     /// Mutual-TLS (Prime/Support) port; 0 picks a free port.
@@ -80,6 +83,7 @@ impl Default for SimConfig {
     fn default() -> Self {
         Self {
             spec_dir: None,
+            offline: false,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             mtls_port: 0,
             office_port: 0,
@@ -166,8 +170,19 @@ impl SimServer {
     /// Loads the specs, generates the certificates, seeds the state and starts the three
     /// listeners.
     pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
-        let spec_dir = milmove_parser::find_spec_dir(config.spec_dir.as_deref())
-            .map_err(|e| SimError::Config(e.to_string()))?;
+        let fetch = if config.offline {
+            milmove_parser::Fetch::Offline
+        } else {
+            milmove_parser::Fetch::Allowed
+        };
+        let explicit = config.spec_dir.clone();
+        let spec_dir = tokio::task::spawn_blocking(move || {
+            let progress = |line: &str| eprintln!("{line}");
+            milmove_parser::resolve_spec_dir(explicit.as_deref(), fetch, &progress)
+        })
+        .await
+        .map_err(|e| SimError::Config(format!("finding the specs failed: {e}")))?
+        .map_err(|e| SimError::Specs(e.to_string()))?;
         let seed = config.seed;
         let limits = crate::state::evict::Limits {
             max_moves: config.max_moves,
