@@ -58,6 +58,16 @@
 //! [`ApiParser::compile_generators`]); generation is lock-free, so one `Arc<ApiParser>`
 //! serves every user.
 //!
+//! # The MilMove specs: found or fetched
+//! [`find_spec_dir`] finds a folder of MilMove specs (a flag, `MILMOVE_SWAGGER_DIR`, a
+//! `mymove/swagger` or `shared/milmove-swagger/bundled` folder beside the checkout, the cache
+//! of the pinned specs); [`resolve_spec_dir`] also downloads the pinned files ([`pinned`]:
+//! transcom/mymove at one commit, each file's SHA-256 in the source) into the user's cache
+//! (`$XDG_CACHE_HOME/milmove-load/specs/<commit>`) from GitHub or the mirror named by
+//! `MILMOVE_SPECS_URL` (plain HTTP only to loopback; [`download`]), unless [`Fetch::Offline`];
+//! [`fetch_specs`] pre-fetches them. A file that does not match its checksum is refused and
+//! deleted; the errors name the three ways to supply the specs.
+//!
 //! # Hooks and the MilMove parsers
 //! [`FakeHooks`] has the three hook points (per body and per field before data, per request
 //! after data). [`HookedParser`] wraps a shared parser with hooks; [`PrimeApiParser`],

@@ -11,7 +11,7 @@
 //! parameter validation, sessions) are rendered by MilMove's `ServeCustomError`, not by the
 //! operation, and are not checked.
 //!
-//! Turn it on with [`crate::SimConfig::response_audit`] (`milmove-sim --audit-responses FILE`,
+//! Turn it on with [`crate::SimConfig::audit`] (`milmove-sim --audit-responses FILE`,
 //! or the [`AUDIT_ENV`] variable read by the load-test apps' stand-in launcher): when the
 //! stand-in stops, the report is written there as JSON. [`crate::SimHandle::audit`] reads it
 //! in-process.

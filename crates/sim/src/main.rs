@@ -68,7 +68,7 @@ struct Args {
     #[arg(long, default_value_t = milmove_sim::DEFAULT_MAX_MOVES)]
     max_moves: usize,
     /// Seconds after its last use during which a move or session is in use and never evicted.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 10)]
     in_use_grace: u64,
     /// Every SECONDS, print the sizes of the in-memory state (moves, evicted moves, shipments,
     /// service items, payment requests, uploads, users, sessions) to stderr.

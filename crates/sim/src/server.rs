@@ -97,7 +97,7 @@ impl Default for SimConfig {
             tls_dir: None,
             audit: Audit::Off,
             max_moves: DEFAULT_MAX_MOVES,
-            in_use_grace: std::time::Duration::from_secs(60),
+            in_use_grace: std::time::Duration::from_secs(10),
         }
     }
 }

@@ -1,6 +1,8 @@
-//! Bounded memory: at most [`Limits::max_moves`] moves are kept. When a new move takes the
-//! count over the limit, the least recently used moves are evicted (down to 90 % of the
-//! limit, so eviction runs once per many creations) with everything that belongs to them:
+//! Bounded memory: at most [`Limits::max_moves`] moves are kept, and at most
+//! [`CHILDREN_PER_MOVE`] times as many shipments, service items and payment requests. When a
+//! creation takes either count over its limit, the least recently used moves are evicted
+//! (down to 90 % of the limits, so eviction runs once per many creations) with everything
+//! that belongs to them:
 //! orders and their uploaded documents (unless other orders share them), shipments with
 //! their addresses and agents, service items, payment requests with their proof-of-service
 //! uploads, and the customer once it has no orders and no user left.
@@ -32,10 +34,15 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_moves: usize::MAX,
-            in_use_grace: Duration::from_secs(60),
+            in_use_grace: Duration::from_secs(10),
         }
     }
 }
+
+/// Children (shipments, service items, payment requests) kept per move of the limit: a
+/// move used all the time keeps gaining children, so they are bounded too, by evicting other
+/// moves.
+pub const CHILDREN_PER_MOVE: usize = 4;
 
 /// Eviction bookkeeping of a [`Store`].
 #[derive(Default)]
@@ -72,25 +79,45 @@ impl Store {
         self.usage.evicted.load(Ordering::Relaxed)
     }
 
-    /// Records a new move and evicts idle ones if the count is over the limit.
+    /// Records a new move, then [`Store::check_bounds`].
     pub(super) fn register_move(&self, move_id: Uuid) {
         self.usage
             .last_used
             .insert(move_id, AtomicI64::new(now_millis()));
-        if self.limits.max_moves != usize::MAX && self.moves.len() > self.limits.max_moves {
+        self.check_bounds();
+    }
+
+    /// Shipments, service items and payment requests kept: a move's children.
+    fn children(&self) -> usize {
+        self.shipments.len() + self.service_items.len() + self.payment_requests.len()
+    }
+
+    /// The children kept at most: [`CHILDREN_PER_MOVE`] per move of the limit.
+    fn max_children(&self) -> usize {
+        self.limits.max_moves.saturating_mul(CHILDREN_PER_MOVE)
+    }
+
+    /// Evicts idle moves when there are more moves, or more children, than the limits allow
+    /// (called after every creation; cheap when under the limits).
+    pub fn check_bounds(&self) {
+        if self.limits.max_moves == usize::MAX {
+            return;
+        }
+        if self.moves.len() > self.limits.max_moves || self.children() > self.max_children() {
             self.evict_idle_moves();
         }
     }
 
-    /// Evicts least recently used idle moves down to 90 % of the limit; returns how many.
+    /// Evicts least recently used idle moves until the moves and their children are at 90 %
+    /// of their limits (or no idle move is left); returns how many.
     pub fn evict_idle_moves(&self) -> usize {
         if self.usage.evicting.swap(true, Ordering::AcqRel) {
             return 0;
         }
-        let target = self.limits.max_moves - self.limits.max_moves / 10;
-        let count = self.moves.len();
+        let move_target = self.limits.max_moves - self.limits.max_moves / 10;
+        let child_target = self.max_children() - self.max_children() / 10;
         let mut evicted = 0;
-        if count > target {
+        if self.moves.len() > move_target || self.children() > child_target {
             let grace = self.limits.in_use_grace.as_millis() as i64;
             let idle_before = now_millis() - grace;
             let mut candidates: Vec<(i64, Uuid)> = self.moves.collect(|m| {
@@ -102,17 +129,27 @@ impl Store {
                 (used <= idle_before).then_some((used, m.id))
             });
             candidates.sort_unstable();
-            let doomed: Vec<Uuid> = candidates
-                .into_iter()
-                .take(count - target)
-                .map(|(_, id)| id)
-                .collect();
+            let mut moves = self.moves.len();
+            let mut children = self.children();
             let mut documents = Vec::new();
-            for id in &doomed {
-                documents.extend(self.remove_move_tree(id));
+            for (_, id) in candidates {
+                if moves <= move_target && children <= child_target {
+                    break;
+                }
+                let weight = self
+                    .moves
+                    .with(&id, |m| {
+                        m.shipment_ids.len()
+                            + m.service_item_ids.len()
+                            + m.payment_request_ids.len()
+                    })
+                    .unwrap_or(0);
+                documents.extend(self.remove_move_tree(&id));
+                moves = moves.saturating_sub(1);
+                children = children.saturating_sub(weight);
+                evicted += 1;
             }
             self.drop_unshared_documents(documents);
-            evicted = doomed.len();
             self.usage
                 .evicted
                 .fetch_add(evicted as u64, Ordering::Relaxed);

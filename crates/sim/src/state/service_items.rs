@@ -48,7 +48,7 @@ const COMPANION_FIELDS: &[&str] = &[
 
 impl Store {
     /// Creates what the Prime's createMTOServiceItem creates: the requested item and, for a
-    /// first-day SIT item, its companions ([`sit_companions`]), in that order, all
+    /// first-day SIT item, its companions (`sit_companions`), in that order, all
     /// `SUBMITTED`. MilMove's rules: the move must be `APPROVED` or `APPROVALS REQUESTED`
     /// (409), and a companion code cannot be requested on its own (422).
     pub fn create_prime_service_items(
@@ -127,6 +127,7 @@ impl Store {
         self.service_items.insert(item.id, item.clone());
         self.moves
             .update(move_id, |m| m.service_item_ids.push(item.id));
+        self.check_bounds();
         Ok(item)
     }
 

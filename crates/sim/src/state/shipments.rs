@@ -75,6 +75,7 @@ impl Store {
                 m.updated_at = unique_now();
             }
         });
+        self.check_bounds();
         Ok(shipment)
     }
 
