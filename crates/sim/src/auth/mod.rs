@@ -225,7 +225,10 @@ mod tests {
         }
         // Two sessions of user 0: it is reported only if both go.
         sessions.create(user(0));
-        assert!(sessions.evict_idle(30, Duration::ZERO).is_empty(), "under the limit");
+        assert!(
+            sessions.evict_idle(30, Duration::ZERO).is_empty(),
+            "under the limit"
+        );
         let gone = sessions.evict_idle(10, Duration::ZERO);
         assert_eq!(sessions.len(), 9);
         let live: Vec<Uuid> = sessions.table.collect(|e| Some(e.session.user_id));

@@ -7,6 +7,9 @@
 //! their addresses and agents, service items, payment requests with their proof-of-service
 //! uploads, and the customer once it has no orders and no user left.
 //!
+//! A move in constant use keeps its place, so its own children are bounded too
+//! ([`MAX_CHILDREN_OF_ONE_MOVE`]: its oldest ones go first).
+//!
 //! A move is *in use* while requests touch it (it, or any of its shipments, service items,
 //! payment requests or orders, by path or body id: see `handlers::dispatch`); one used within
 //! [`Limits::in_use_grace`] is never evicted, so an object a load-test user holds and keeps
@@ -43,6 +46,10 @@ impl Default for Limits {
 /// move used all the time keeps gaining children, so they are bounded too, by evicting other
 /// moves.
 pub const CHILDREN_PER_MOVE: usize = 4;
+
+/// The children one move keeps at most: shipments, service items, payment requests (the
+/// oldest go first). Far above what a MilMove move has (a few shipments, a few dozen items).
+pub const MAX_CHILDREN_OF_ONE_MOVE: [usize; 3] = [20, 60, 20];
 
 /// Eviction bookkeeping of a [`Store`].
 #[derive(Default)]
@@ -85,6 +92,57 @@ impl Store {
             .last_used
             .insert(move_id, AtomicI64::new(now_millis()));
         self.check_bounds();
+    }
+
+    /// After a child (shipment, service item, payment request) was added to `move_id`: the
+    /// move's oldest children past [`MAX_CHILDREN_OF_ONE_MOVE`] of that kind go (a move in
+    /// constant use is never evicted, so this is what bounds it), then [`Store::check_bounds`].
+    pub(super) fn child_added(&self, move_id: &Uuid) {
+        if self.limits.max_moves == usize::MAX {
+            return;
+        }
+        let (shipments, items, requests) = self
+            .moves
+            .update(move_id, |m| {
+                let cut = |ids: &mut Vec<Uuid>, max: usize| {
+                    let extra = ids.len().saturating_sub(max);
+                    ids.drain(..extra).collect::<Vec<_>>()
+                };
+                let [s, i, p] = MAX_CHILDREN_OF_ONE_MOVE;
+                (
+                    cut(&mut m.shipment_ids, s),
+                    cut(&mut m.service_item_ids, i),
+                    cut(&mut m.payment_request_ids, p),
+                )
+            })
+            .unwrap_or_default();
+        for id in &shipments {
+            self.remove_shipment_tree(id);
+        }
+        for id in &items {
+            self.service_items.remove(id);
+        }
+        if !requests.is_empty() {
+            for id in &requests {
+                self.payment_requests.remove(id);
+            }
+            self.drop_unshared_documents(requests);
+        }
+        self.check_bounds();
+    }
+
+    fn remove_shipment_tree(&self, id: &Uuid) {
+        if let Some(s) = self.shipments.remove(id) {
+            for a in [s.pickup_address_id, s.destination_address_id]
+                .into_iter()
+                .flatten()
+            {
+                self.addresses.remove(&a);
+            }
+            for a in &s.agent_ids {
+                self.agents.remove(a);
+            }
+        }
     }
 
     /// Shipments, service items and payment requests kept: a move's children.
@@ -167,17 +225,7 @@ impl Store {
         };
         self.locators.remove(&mv.locator);
         for sid in &mv.shipment_ids {
-            if let Some(s) = self.shipments.remove(sid) {
-                for a in [s.pickup_address_id, s.destination_address_id]
-                    .into_iter()
-                    .flatten()
-                {
-                    self.addresses.remove(&a);
-                }
-                for a in &s.agent_ids {
-                    self.agents.remove(a);
-                }
-            }
+            self.remove_shipment_tree(sid);
         }
         for item in &mv.service_item_ids {
             self.service_items.remove(item);
@@ -311,6 +359,25 @@ mod tests {
             "a customer without orders or user goes"
         );
         assert_eq!(s.locators.len(), 9);
+    }
+
+    #[test]
+    fn a_busy_move_keeps_only_its_newest_children() {
+        let s = store(100);
+        let id = s.seed_move(0, "SUBMITTED").unwrap();
+        s.approve_move(&id, None).unwrap();
+        let mut shipments = Vec::new();
+        for _ in 0..25 {
+            let new = crate::state::shipments::NewShipment {
+                shipment_type: "HHG".into(),
+                ..Default::default()
+            };
+            shipments.push(s.create_shipment(&id, new).unwrap().id);
+        }
+        let kept = s.get_move(&id).unwrap().shipment_ids;
+        assert_eq!(kept, shipments[5..].to_vec(), "the newest 20");
+        assert_eq!(s.shipments.len(), 20);
+        assert!(s.moves.contains(&id), "the move itself stays");
     }
 
     #[test]

@@ -59,7 +59,7 @@ impl Store {
         self.payment_requests.insert(request.id, request.clone());
         self.moves
             .update(move_id, |m| m.payment_request_ids.push(request.id));
-        self.check_bounds();
+        self.child_added(move_id);
         Ok(request)
     }
 

@@ -127,7 +127,7 @@ impl Store {
         self.service_items.insert(item.id, item.clone());
         self.moves
             .update(move_id, |m| m.service_item_ids.push(item.id));
-        self.check_bounds();
+        self.child_added(move_id);
         Ok(item)
     }
 

@@ -75,7 +75,7 @@ impl Store {
                 m.updated_at = unique_now();
             }
         });
-        self.check_bounds();
+        self.child_added(move_id);
         Ok(shipment)
     }
 
