@@ -14,6 +14,8 @@ use std::process::{Command, Output};
 use milmove_tasks::app::{parse_args, select, AppKind};
 use milmove_tasks::catalog::ClassSpec;
 use milmove_tasks::coverage::check_summary;
+use milmove_tasks::flows::catalog;
+use milmove_tasks::flows::check::check_lifecycle;
 
 /// One binary under test.
 pub struct App {
@@ -67,8 +69,6 @@ const RUN_FLAGS: &[&str] = &[
     "sim",
     "--headless",
     "--only-summary",
-    "-t",
-    "20s",
     "--wait-time",
     "0.05-0.3",
     "--stop-timeout",
@@ -103,14 +103,13 @@ impl App {
         assert_eq!(names, self.classes);
     }
 
-    /// Runs headless with `users` users (all started at once) and `extra` flags, and checks
-    /// the summary against the classes selected by the same command line: every task ran,
-    /// every workflow completed, nothing failed but the declared expected failures.
-    pub fn run_and_check(&self, users: &str, extra: &[&str]) {
+    /// Runs headless with `users` users (all started at once) and `extra` flags; the JSON
+    /// summary, after checking the exit code.
+    fn run_for_summary(&self, users: &str, run_time: &str, extra: &[&str]) -> serde_json::Value {
         let dir = tempfile::tempdir().unwrap();
         let json_path = dir.path().join("summary.json");
         let mut args: Vec<&str> = RUN_FLAGS.to_vec();
-        args.extend_from_slice(&["-u", users, "-r", users]);
+        args.extend_from_slice(&["-u", users, "-r", users, "-t", run_time]);
         args.extend_from_slice(extra);
         let json_arg = json_path.to_str().unwrap();
         args.extend_from_slice(&["--json", json_arg]);
@@ -132,13 +131,16 @@ impl App {
             self.name(),
             output.status
         );
-        let summary: serde_json::Value =
+        let summary =
             serde_json::from_slice(&std::fs::read(&json_path).expect("no JSON summary written"))
                 .expect("the JSON summary does not parse");
+        check_audit(&audit_path);
+        summary
+    }
 
-        let selected = self.selected(extra);
-        let classes: Vec<&ClassSpec> = selected.iter().map(|s| &s.spec).collect();
-        for class in &classes {
+    /// Every class of `selected` declares only expected failures this test names.
+    fn check_declared_failures(&self, classes: &[&ClassSpec]) {
+        for class in classes {
             for (method, name) in &class.expected_failures {
                 assert!(
                     self.expected_failures.contains(&(*method, *name)),
@@ -147,10 +149,54 @@ impl App {
                 );
             }
         }
+    }
+
+    /// Runs headless with `users` users (all started at once) and `extra` flags, and checks
+    /// the summary against the classes selected by the same command line: every task ran,
+    /// every workflow completed, nothing failed but the declared expected failures.
+    pub fn run_and_check(&self, users: &str, extra: &[&str]) {
+        let summary = self.run_for_summary(users, "20s", extra);
+        let selected = self.selected(extra);
+        let classes: Vec<&ClassSpec> = selected.iter().map(|s| &s.spec).collect();
+        self.check_declared_failures(&classes);
         let report = check_summary(&classes, &summary, self.expected_failures).unwrap();
         eprintln!("{report}");
-        assert!(report.is_clean(), "{} {args:?}:\n{report}", self.name());
-        check_audit(&audit_path);
+        assert!(report.is_clean(), "{} {extra:?}:\n{report}", self.name());
+    }
+
+    /// Runs a lifecycle run (`extra` has `--lifecycle` or `--all`) until every flow of the
+    /// default mix completed (`--complete-each-flow 1`: the users then stop; 5 minutes at
+    /// most), and checks its summary: every flow completed with every step and queue
+    /// recorded, every task of the classes that run on their own ran, nothing failed but the
+    /// expected failures.
+    pub fn run_lifecycle_and_check(&self, users: &str, extra: &[&str]) {
+        let mut args = vec!["--complete-each-flow", "1"];
+        args.extend_from_slice(extra);
+        let summary = self.run_for_summary(users, "300s", &args);
+        assert_eq!(
+            summary["run"]["end_reason"], "all users stopped",
+            "{}",
+            summary["run"]
+        );
+        let selected = self.selected(extra);
+        let classes: Vec<&ClassSpec> = selected.iter().map(|s| &s.spec).collect();
+        self.check_declared_failures(&classes);
+        let weights = catalog::parse_mix(catalog::DEFAULT_MIX).unwrap();
+        let flows: Vec<_> = catalog::all()
+            .iter()
+            .zip(weights)
+            .map(|(f, w)| f.meta(w))
+            .collect();
+        let report = check_lifecycle(&flows, &summary, self.expected_failures).unwrap();
+        eprintln!("{report}");
+        assert!(report.is_clean(), "{} {extra:?}:\n{report}", self.name());
+        let on_their_own: Vec<&ClassSpec> = selected
+            .iter()
+            .filter(|s| s.role.is_none())
+            .map(|s| &s.spec)
+            .collect();
+        let report = check_summary(&on_their_own, &summary, self.expected_failures).unwrap();
+        assert!(report.is_clean(), "{} {extra:?}:\n{report}", self.name());
     }
 
     /// `--list` prints each own class with every task, its tags and its request, and no class

@@ -20,7 +20,12 @@ pub async fn start_sim(spec_dir: PathBuf) -> Result<(SimTarget, Box<dyn Any + Se
     let handle = SimServer::start(config)
         .await
         .map_err(|e| format!("cannot start the stand-in: {e}"))?;
-    let target = SimTarget {
+    Ok((sim_target(&handle), Box::new(handle)))
+}
+
+/// What the apps need of a running stand-in: its URLs and certificates.
+pub fn sim_target(handle: &milmove_sim::SimHandle) -> SimTarget {
+    SimTarget {
         hosts: SimHosts {
             mtls_url: handle.mtls_url.clone(),
             office_url: handle.office_url.clone(),
@@ -29,6 +34,5 @@ pub async fn start_sim(spec_dir: PathBuf) -> Result<(SimTarget, Box<dyn Any + Se
         ca_pem: handle.ca_pem.clone(),
         client_cert_pem: handle.client_cert_pem.clone(),
         client_key_pem: handle.client_key_pem.clone(),
-    };
-    Ok((target, Box::new(handle)))
+    }
 }

@@ -41,7 +41,18 @@ fn all_runs_every_milmove_user_from_one_command() {
         &milmove_tasks::app::parse_args(APP.kind, ["prime-load", "--all"]).unwrap(),
     );
     assert_eq!(everyone.len(), 7, "--all selects every MilMove user class");
-    APP.run_and_check("42", &["--all"]);
+    // Each class on its own, as the old suite's `all` locustfile: every task runs.
+    APP.run_and_check("42", &["--all", "--no-lifecycle"]);
+}
+
+#[test]
+fn all_runs_the_lifecycle_flows_by_default() {
+    if spec_dir_or_skip("all_runs_the_lifecycle_flows_by_default").is_none() {
+        return;
+    }
+    // Every class but the Prime workflow (which has no role, and is run just above) plays
+    // its role: the users stop once every flow completed, whatever the machine's speed.
+    APP.run_lifecycle_and_check("36", &["--all", "--prime-workflow-user-weight", "0"]);
 }
 
 #[test]

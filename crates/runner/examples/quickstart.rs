@@ -6,11 +6,12 @@
 //! ```
 //! `--wait 0` removes the wait between tasks; `--wait 0.5..1.0` (the default) waits a random
 //! 0.5–1 s. `--reqwest-only` sends everything through reqwest instead of the direct
-//! HTTP/1.1 path (to compare their costs).
+//! HTTP/1.1 path (to compare their costs). Without `--headless` it serves the web UI on
+//! http://127.0.0.1:8089 (the example's only use of the `milmove-ui` dev-dependency).
 
 use clap::Parser;
 use milmove_runner::rand::RngExt;
-use milmove_runner::{run_with_args, Hooks, RunnerArgs, TaskResult, User, UserClass, Wait};
+use milmove_runner::{run_with_extensions, Hooks, RunnerArgs, TaskResult, User, UserClass, Wait};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -54,5 +55,10 @@ fn main() -> ExitCode {
         quickstart = quickstart.reqwest_only();
     }
     let quickstart = quickstart.build();
-    run_with_args(cli.runner, vec![quickstart], Hooks::default())
+    run_with_extensions(
+        cli.runner,
+        vec![quickstart],
+        Hooks::default(),
+        milmove_ui::extensions(),
+    )
 }

@@ -1,5 +1,6 @@
 //! User classes: what kind of user, how many of them, and what they do.
 
+use crate::control::{ClassInfo, TaskNode};
 use crate::exec::user_loop::{self, Plan, UserEnv};
 use crate::filter::{filter_set, TagFilter};
 use crate::http::{ClientHook, ClientSettings};
@@ -67,6 +68,23 @@ impl UserClass {
     pub fn host(&self) -> Option<&str> {
         self.host.as_deref()
     }
+
+    /// The same class with another weight (e.g. chosen on the web UI's start form).
+    pub fn with_weight(mut self, weight: u32) -> Self {
+        self.weight = weight;
+        self
+    }
+
+    /// The class as a catalogue entry: name, weight, and its task tree.
+    pub fn info(&self) -> ClassInfo {
+        ClassInfo {
+            name: self.name.clone(),
+            weight: self.weight,
+            fixed_count: self.fixed_count,
+            tags: Vec::new(),
+            tasks: self.imp.describe(),
+        }
+    }
 }
 
 /// The type-erased part of a class (its tasks and state type).
@@ -78,6 +96,9 @@ pub(crate) trait ClassImpl: Send + Sync {
         filter: &TagFilter,
         warn: &mut dyn FnMut(String),
     ) -> Option<Arc<dyn UserFactory>>;
+
+    /// The class's task tree (names, weights, tags), for catalogues and `/tasks`.
+    fn describe(&self) -> Vec<TaskNode>;
 }
 
 /// Starts users of one prepared (filtered) class.
@@ -279,6 +300,10 @@ impl<S: Send + 'static> ClassImpl for ClassDef<S> {
             on_stop: self.on_stop.clone(),
             wait: self.wait,
         }))
+    }
+
+    fn describe(&self) -> Vec<TaskNode> {
+        crate::task::describe_set(&self.root)
     }
 }
 

@@ -107,6 +107,9 @@ pub enum RunnerError {
         /// What went wrong.
         message: String,
     },
+    /// The test could not be started (the message says why).
+    #[error("{0}")]
+    Start(String),
     /// The test was already started, or has ended.
     #[error("runner state error: {0}")]
     State(String),

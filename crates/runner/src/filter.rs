@@ -36,6 +36,20 @@ impl TagFilter {
         }
     }
 
+    /// The include tags (`-T`), sorted; empty when there is no restriction.
+    pub fn include_list(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.include.iter().flatten().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// The exclude tags (`-E`), sorted.
+    pub fn exclude_list(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.exclude.iter().cloned().collect();
+        v.sort();
+        v
+    }
+
     /// Whether the filter restricts anything.
     pub fn is_active(&self) -> bool {
         self.include.is_some() || !self.exclude.is_empty()

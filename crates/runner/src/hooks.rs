@@ -1,7 +1,7 @@
 //! Extension hooks: test start, test stop, and a listener for every request record.
 
 use crate::record::RequestListener;
-use crate::stats::RequestRecord;
+use crate::stats::{RequestRecord, StatsHub};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +14,9 @@ pub struct TestInfo {
     pub classes: Vec<String>,
     /// Time since the start (zero for the start hook).
     pub elapsed: Duration,
+    /// The run's statistics, for hooks that record rows of their own (e.g. work left
+    /// unfinished when the test stopped).
+    pub stats: Arc<StatsHub>,
 }
 
 /// A start or stop hook.

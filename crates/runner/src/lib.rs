@@ -85,7 +85,11 @@
 //!   runs headless. Apps with their own flags flatten [`RunnerArgs`] (`#[command(flatten)]`)
 //!   and call [`run_with_args`].
 //! * [`Runner`] is the library entry with live control (`set_users`, `stop`, `stop_now`,
-//!   `status`, `stats`), for the web UI and tests.
+//!   `status`, `stats`), for tests and embedding.
+//! * [`control::TestController`] is the one control API the web UI, the console loop and
+//!   metrics use ([`control::LocalController`] wraps a `Runner`; a cluster master implements it
+//!   too). [`run_with_extensions`] serves the web UI (unless `--headless`) through the
+//!   [`control::Extensions`] an app passes in (e.g. from `milmove-ui`).
 //! * Load shapes: `--stages 10:5:30s,50:10:2m` ([`Stages`]) or any [`LoadShape`].
 //! * Open model: `--arrival-rate N` starts N iterations per second on a fixed schedule (users
 //!   claim slots with one atomic increment); response times are also recorded from the
@@ -103,11 +107,13 @@ pub mod threshold;
 mod class;
 mod cli;
 pub mod config;
+pub mod control;
 mod error;
 mod exec;
 mod filter;
 mod hooks;
 pub mod http;
+pub mod logs;
 mod record;
 mod shape;
 mod task;
@@ -115,7 +121,10 @@ mod user;
 mod wait;
 
 pub use class::{UserClass, UserClassBuilder};
-pub use cli::{init_logging, run_cli, run_settings, run_with_args, CONFIG_ERROR_EXIT_CODE};
+pub use cli::{
+    end_reason_text, init_logging, local_controller, raise_open_file_limit, run_cli, run_settings,
+    run_settings_with, run_with_args, run_with_extensions, CONFIG_ERROR_EXIT_CODE,
+};
 pub use config::{RunnerArgs, Settings};
 pub use error::{RunnerError, TaskError, TaskResult};
 pub use exec::dispatch::{DispatchClass, Dispatcher};

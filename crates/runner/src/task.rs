@@ -296,3 +296,27 @@ impl<S: Send + 'static> TaskSet<S> {
         self.entries.is_empty()
     }
 }
+
+/// The task tree of a set, for catalogues: its entries with weights and tags.
+pub(crate) fn describe_set<S>(set: &TaskSet<S>) -> Vec<crate::control::TaskNode> {
+    let sequential = set.kind == SetKind::Sequential;
+    set.entries
+        .iter()
+        .map(|e| match e {
+            Entry::Task(t) => crate::control::TaskNode {
+                name: t.name.clone(),
+                weight: if sequential { 1 } else { t.weight },
+                tags: t.tags.clone(),
+                sequential: false,
+                children: Vec::new(),
+            },
+            Entry::Set { weight, set: inner } => crate::control::TaskNode {
+                name: inner.name.clone(),
+                weight: if sequential { 1 } else { *weight },
+                tags: inner.tags.clone(),
+                sequential: inner.kind == SetKind::Sequential,
+                children: describe_set(inner),
+            },
+        })
+        .collect()
+}

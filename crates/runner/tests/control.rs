@@ -3,6 +3,7 @@
 
 mod support;
 
+use milmove_runner::stats::RequestRecord;
 use milmove_runner::{
     EndReason, Hooks, RunConfig, RunPhase, Runner, Stages, TaskResult, User, UserClass, Wait,
 };
@@ -213,8 +214,11 @@ async fn request_hook_sees_every_record_and_test_hooks_fire() {
         .on_test_start(move |_| {
             s2.fetch_add(1, Ordering::Relaxed);
         })
-        .on_test_stop(move |_| {
+        .on_test_stop(move |info| {
             s3.fetch_add(1, Ordering::Relaxed);
+            // A hook can record rows of its own (here: a pseudo row, kept out of the total).
+            info.stats
+                .record(RequestRecord::new("QUEUE", "left at stop", 5));
         });
     let class = UserClass::builder::<()>("Hooked")
         .wait(Wait::constant(0.01))
@@ -230,11 +234,14 @@ async fn request_hook_sees_every_record_and_test_hooks_fire() {
     };
     let runner = Runner::start(cfg, vec![class], hooks, None).unwrap();
     runner.wait().await;
-    let total = runner.stats().snapshot().total.num_requests;
+    let snap = runner.stats().snapshot();
+    let total = snap.total.num_requests;
     assert!(total > 10);
     assert_eq!(seen.load(Ordering::Relaxed), total);
     assert_eq!(starts.load(Ordering::Relaxed), 1);
     assert_eq!(stops.load(Ordering::Relaxed), 1);
+    let left = snap.entry(Some("QUEUE"), "left at stop").unwrap();
+    assert_eq!(left.num_requests, 1);
 }
 
 #[tokio::test]

@@ -81,6 +81,11 @@ impl Call {
         &self.name
     }
 
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
     async fn send_raw(self, u: &mut User<MilMoveUser>) -> Response {
         let unsafe_method = !matches!(self.method, Method::GET | Method::HEAD);
         let csrf = u.state.csrf_token.clone().filter(|_| unsafe_method);

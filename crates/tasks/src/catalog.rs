@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use milmove_hosts::Domain;
-use milmove_runner::{Task, TaskSet, UserClass, UserClassBuilder, Wait};
+use milmove_runner::{Task, TaskFn, TaskSet, UserClass, UserClassBuilder, Wait};
 
 use crate::context::{MilMoveUser, Shared};
+use crate::flows::runnable::Runnable;
 
 /// One task of a class.
 pub struct TaskSpec {
@@ -22,22 +23,30 @@ pub struct TaskSpec {
     pub request: (&'static str, &'static str),
     /// The runnable task.
     pub task: Task<MilMoveUser>,
+    /// The same function, callable by another task (a lifecycle user with nothing in its
+    /// queue runs one of its class's tasks itself).
+    pub run: Runnable<MilMoveUser>,
 }
 
 impl TaskSpec {
-    /// A task entry.
-    pub fn new(
-        task: Task<MilMoveUser>,
+    /// A task entry for the task function `func`.
+    pub fn new<F>(
+        func: F,
         weight: u32,
         tags: &[&'static str],
         request: (&'static str, &'static str),
-    ) -> Self {
+    ) -> Self
+    where
+        F: for<'a> TaskFn<'a, MilMoveUser> + Clone,
+    {
+        let task = Task::new(func.clone());
         TaskSpec {
             name: task.name().to_string(),
             weight,
             tags: tags.to_vec(),
             request,
             task: task.weight(weight).tags(tags.iter().copied()),
+            run: Runnable::new(func),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The MilMove user classes of the old suite, as catalog entries ([`ClassSpec`]).
 
 use milmove_hosts::Domain;
-use milmove_runner::Task;
+use milmove_runner::TaskFn;
 
 use crate::catalog::{ClassSpec, SetSpec, TaskSpec};
 use crate::customer::{self, ONBOARDING_WORKFLOW};
@@ -15,12 +15,15 @@ const POST: &str = "POST";
 const PUT: &str = "PUT";
 const PATCH: &str = "PATCH";
 
-fn spec(
-    task: Task<crate::context::MilMoveUser>,
+fn spec<F>(
+    task: F,
     weight: u32,
     tags: &[&'static str],
     request: (&'static str, &'static str),
-) -> TaskSpec {
+) -> TaskSpec
+where
+    F: for<'a> TaskFn<'a, crate::context::MilMoveUser> + Clone,
+{
     TaskSpec::new(task, weight, tags, request)
 }
 
@@ -35,67 +38,67 @@ pub fn prime_user() -> ClassSpec {
         on_start: None,
         tasks: vec![
             spec(
-                Task::new(moves::list_moves),
+                moves::list_moves,
                 1,
                 &["mto", "listMoves"],
                 (GET, moves::LIST_MOVES),
             ),
             spec(
-                Task::new(moves::get_move_task_order),
+                moves::get_move_task_order,
                 2,
                 &["mto", "getMoveTaskOrder"],
                 (GET, moves::GET_MOVE_TASK_ORDER),
             ),
             spec(
-                Task::new(shipments::create_mto_shipment),
+                shipments::create_mto_shipment,
                 2,
                 &["mtoShipment", "createMTOShipment"],
                 (POST, shipments::CREATE_SHIPMENT),
             ),
             spec(
-                Task::new(shipments::update_mto_shipment),
+                shipments::update_mto_shipment,
                 2,
                 &["mtoShipment", "updateMTOShipment"],
                 (PATCH, shipments::UPDATE_SHIPMENT),
             ),
             spec(
-                Task::new(shipments::update_mto_shipment_address),
+                shipments::update_mto_shipment_address,
                 1,
                 &["mtoShipment", "updateMTOShipmentAddress"],
                 (PUT, shipments::UPDATE_ADDRESS),
             ),
             spec(
-                Task::new(shipments::update_mto_agent),
+                shipments::update_mto_agent,
                 1,
                 &["mtoAgent", "updateMTOAgent"],
                 (PUT, shipments::UPDATE_AGENT),
             ),
             spec(
-                Task::new(service_items::create_mto_service_item),
+                service_items::create_mto_service_item,
                 2,
                 &["mtoServiceItem", "createMTOServiceItem"],
                 (POST, service_items::CREATE_SERVICE_ITEM),
             ),
             spec(
-                Task::new(service_items::update_mto_service_item),
+                service_items::update_mto_service_item,
                 1,
                 &["mtoServiceItem", "updateMTOServiceItem"],
                 (PATCH, service_items::UPDATE_SERVICE_ITEM),
             ),
             spec(
-                Task::new(moves::update_post_counseling_info),
+                moves::update_post_counseling_info,
                 1,
                 &["mto", "updateMTOPostCounselingInformation"],
                 (PATCH, moves::POST_COUNSELING_INFO),
             ),
             spec(
-                Task::new(payments::create_payment_request),
+                payments::create_payment_request,
                 2,
                 &["paymentRequest", "createPaymentRequest"],
                 (POST, payments::CREATE_PAYMENT_REQUEST),
             ),
             spec(
-                Task::new(payments::create_upload),
+                payments::create_upload,
                 1,
                 &["paymentRequest", "createUpload"],
                 (POST, payments::CREATE_UPLOAD),
@@ -117,37 +120,37 @@ pub fn support_user() -> ClassSpec {
         on_start: None,
         tasks: vec![
             spec(
-                Task::new(support::create_move_task_order),
+                support::create_move_task_order,
                 2,
                 &["mto", "createMoveTaskOrder"],
                 (PATCH, support::MAKE_AVAILABLE),
             ),
             spec(
-                Task::new(support::get_move_task_order),
+                support::get_move_task_order,
                 2,
                 &["mto", "getMoveTaskOrder"],
                 (GET, support::GET_MOVE_TASK_ORDER),
             ),
             spec(
-                Task::new(support::update_mto_shipment_status),
+                support::update_mto_shipment_status,
                 2,
                 &["mtoShipment", "updateMTOShipmentStatus"],
                 (PATCH, support::SHIPMENT_STATUS),
             ),
             spec(
-                Task::new(support::update_mto_shipment_with_invalid_status),
+                support::update_mto_shipment_with_invalid_status,
                 1,
                 &["mtoShipment", "updateMTOShipmentStatus", "expectedFailure"],
                 (PATCH, support::SHIPMENT_STATUS_EXPECTED_FAILURE),
             ),
             spec(
-                Task::new(support::update_mto_service_item_status),
+                support::update_mto_service_item_status,
                 2,
                 &["mtoServiceItem", "updateMTOServiceItemStatus"],
                 (PATCH, support::SERVICE_ITEM_STATUS),
             ),
             spec(
-                Task::new(support::update_payment_request_status),
+                support::update_payment_request_status,
                 2,
                 &["paymentRequest", "updatePaymentRequestStatus"],
                 (PATCH, support::PAYMENT_REQUEST_STATUS),
@@ -168,49 +171,49 @@ pub fn prime_workflow_user() -> ClassSpec {
         tags: vec!["hhg"],
         tasks: vec![
             spec(
-                Task::new(workflows::hhg_create_move),
+                workflows::hhg_create_move,
                 1,
                 &["createMoveTaskOrder"],
                 (PATCH, support::MAKE_AVAILABLE),
             ),
             spec(
-                Task::new(workflows::hhg_post_counseling_info),
+                workflows::hhg_post_counseling_info,
                 1,
                 &["updateMTOPostCounselingInformation"],
                 (PATCH, moves::POST_COUNSELING_INFO),
             ),
             spec(
-                Task::new(workflows::hhg_create_shipment),
+                workflows::hhg_create_shipment,
                 1,
                 &["createMTOShipment"],
                 (POST, shipments::CREATE_SHIPMENT),
             ),
             spec(
-                Task::new(workflows::hhg_approve_shipment),
+                workflows::hhg_approve_shipment,
                 1,
                 &["updateMTOShipmentStatus"],
                 (PATCH, support::SHIPMENT_STATUS),
             ),
             spec(
-                Task::new(workflows::hhg_request_shuttle),
+                workflows::hhg_request_shuttle,
                 1,
                 &["createMTOServiceItem"],
                 (POST, service_items::CREATE_SERVICE_ITEM),
             ),
             spec(
-                Task::new(workflows::hhg_approve_service_item),
+                workflows::hhg_approve_service_item,
                 1,
                 &["updateMTOServiceItemStatus"],
                 (PATCH, support::SERVICE_ITEM_STATUS),
             ),
             spec(
-                Task::new(workflows::hhg_update_shipment),
+                workflows::hhg_update_shipment,
                 1,
                 &["updateMTOShipment"],
                 (PATCH, shipments::UPDATE_SHIPMENT),
             ),
             spec(
-                Task::new(workflows::hhg_request_payment),
+                workflows::hhg_request_payment,
                 1,
                 &["createPaymentRequest"],
                 (WORKFLOW_METHOD, HHG_WORKFLOW),
@@ -225,7 +228,7 @@ pub fn prime_workflow_user() -> ClassSpec {
         tags: vec!["prime", "support", "workflow"],
         on_start: None,
         tasks: vec![spec(
-            Task::new(workflows::endpoint_workflow),
+            workflows::endpoint_workflow,
             1,
             &["endpoint", "createMTOShipment"],
             (WORKFLOW_METHOD, ENDPOINT_WORKFLOW),
@@ -246,55 +249,55 @@ pub fn services_counselor_user() -> ClassSpec {
         on_start: Some(|b| b.on_start(login::login_services_counselor)),
         tasks: vec![
             spec(
-                Task::new(common::get_logged_in_user),
+                common::get_logged_in_user,
                 1,
                 &["user", "showLoggedInUser"],
                 (GET, common::LOGGED_IN_USER),
             ),
             spec(
-                Task::new(counselor::counseling_queue),
+                counselor::counseling_queue,
                 2,
                 &["queues", "getServicesCounselingQueue"],
                 (GET, counselor::COUNSELING_QUEUE),
             ),
             spec(
-                Task::new(common::get_move),
+                common::get_move,
                 2,
                 &["move", "getMove"],
                 (GET, common::GET_MOVE),
             ),
             spec(
-                Task::new(common::get_order),
+                common::get_order,
                 2,
                 &["order", "getOrder"],
                 (GET, common::GET_ORDER),
             ),
             spec(
-                Task::new(common::get_customer),
+                common::get_customer,
                 1,
                 &["customer", "getCustomer"],
                 (GET, common::GET_CUSTOMER),
             ),
             spec(
-                Task::new(common::list_shipments),
+                common::list_shipments,
                 1,
                 &["mtoShipment", "listMTOShipments"],
                 (GET, common::LIST_SHIPMENTS),
             ),
             spec(
-                Task::new(counselor::counseling_update_order),
+                counselor::counseling_update_order,
                 1,
                 &["order", "counselingUpdateOrder"],
                 (PATCH, counselor::COUNSELING_UPDATE_ORDER),
             ),
             spec(
-                Task::new(counselor::counseling_update_allowance),
+                counselor::counseling_update_allowance,
                 1,
                 &["order", "counselingUpdateAllowance"],
                 (PATCH, counselor::COUNSELING_UPDATE_ALLOWANCE),
             ),
             spec(
-                Task::new(counselor::update_customer),
+                counselor::update_customer,
                 1,
                 &["customer", "updateCustomer"],
                 (PATCH, counselor::UPDATE_CUSTOMER),
@@ -316,61 +319,61 @@ pub fn too_user() -> ClassSpec {
         on_start: Some(|b| b.on_start(login::login_too)),
         tasks: vec![
             spec(
-                Task::new(too::moves_queue),
+                too::moves_queue,
                 2,
                 &["queues", "getMovesQueue"],
                 (GET, too::MOVES_QUEUE),
             ),
             spec(
-                Task::new(common::get_move),
+                common::get_move,
                 2,
                 &["move", "getMove"],
                 (GET, common::GET_MOVE),
             ),
             spec(
-                Task::new(common::get_order),
+                common::get_order,
                 2,
                 &["order", "getOrder"],
                 (GET, common::GET_ORDER),
             ),
             spec(
-                Task::new(common::list_shipments),
+                common::list_shipments,
                 1,
                 &["mtoShipment", "listMTOShipments"],
                 (GET, common::LIST_SHIPMENTS),
             ),
             spec(
-                Task::new(common::list_service_items),
+                common::list_service_items,
                 1,
                 &["mtoServiceItem", "listMTOServiceItems"],
                 (GET, common::LIST_SERVICE_ITEMS),
             ),
             spec(
-                Task::new(common::get_customer),
+                common::get_customer,
                 1,
                 &["customer", "getCustomer"],
                 (GET, common::GET_CUSTOMER),
             ),
             spec(
-                Task::new(too::update_order),
+                too::update_order,
                 1,
                 &["order", "updateOrder"],
                 (PATCH, too::UPDATE_ORDER),
             ),
             spec(
-                Task::new(too::update_allowance),
+                too::update_allowance,
                 1,
                 &["order", "updateAllowance"],
                 (PATCH, too::UPDATE_ALLOWANCE),
             ),
             spec(
-                Task::new(too::approve_move),
+                too::approve_move,
                 1,
                 &["move", "updateMoveTaskOrderStatus"],
                 (PATCH, too::APPROVE_MOVE),
             ),
             spec(
-                Task::new(too::approve_shipment),
+                too::approve_shipment,
                 1,
                 &["mtoShipment", "approveShipment"],
                 (POST, too::APPROVE_SHIPMENT),
@@ -392,19 +395,19 @@ pub fn tio_user() -> ClassSpec {
         on_start: Some(|b| b.on_start(login::login_tio)),
         tasks: vec![
             spec(
-                Task::new(tio::payment_requests_queue),
+                tio::payment_requests_queue,
                 2,
                 &["queues", "getPaymentRequestsQueue"],
                 (GET, tio::PAYMENT_REQUESTS_QUEUE),
             ),
             spec(
-                Task::new(tio::get_payment_request),
+                tio::get_payment_request,
                 2,
                 &["paymentRequest", "getPaymentRequest"],
                 (GET, tio::GET_PAYMENT_REQUEST),
             ),
             spec(
-                Task::new(tio::review_payment_request),
+                tio::review_payment_request,
                 1,
                 &["paymentRequest", "updatePaymentRequestStatus"],
                 (PATCH, tio::PAYMENT_REQUEST_STATUS),
@@ -424,43 +427,43 @@ pub fn customer_user() -> ClassSpec {
         tags: vec!["onboarding"],
         tasks: vec![
             spec(
-                Task::new(customer::customer_login),
+                customer::customer_login,
                 1,
                 &["login"],
                 (POST, login::CREATE_USER),
             ),
             spec(
-                Task::new(customer::customer_profile),
+                customer::customer_profile,
                 1,
                 &["patchServiceMember"],
                 (PATCH, customer::PATCH_SERVICE_MEMBER),
             ),
             spec(
-                Task::new(customer::customer_backup_contact),
+                customer::customer_backup_contact,
                 1,
                 &["createServiceMemberBackupContact"],
                 (POST, customer::CREATE_BACKUP_CONTACT),
             ),
             spec(
-                Task::new(customer::customer_orders),
+                customer::customer_orders,
                 1,
                 &["order", "createOrders"],
                 (POST, customer::CREATE_ORDERS),
             ),
             spec(
-                Task::new(customer::customer_upload_orders),
+                customer::customer_upload_orders,
                 1,
                 &["order", "createUpload"],
                 (POST, customer::CREATE_UPLOAD),
             ),
             spec(
-                Task::new(customer::customer_shipment),
+                customer::customer_shipment,
                 1,
                 &["mtoShipment", "createMTOShipment"],
                 (POST, customer::CREATE_SHIPMENT),
             ),
             spec(
-                Task::new(customer::customer_submit_move),
+                customer::customer_submit_move,
                 1,
                 &["move", "submitMoveForApproval"],
                 (WORKFLOW_METHOD, ONBOARDING_WORKFLOW),

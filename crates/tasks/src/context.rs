@@ -6,7 +6,10 @@ use parking_lot::Mutex;
 use serde_json::Value;
 
 use crate::apis::Apis;
-use crate::store::DataStores;
+use crate::flows::hub::FlowHub;
+use crate::flows::role::Role;
+use crate::flows::runnable::Runnable;
+use crate::store::{DataStores, Exclude};
 
 /// The PDF uploaded by `createUpload` and customer onboarding (from `static/test.pdf`).
 pub const TEST_PDF: &[u8] = include_bytes!("../../../static/test.pdf");
@@ -78,9 +81,19 @@ pub struct Shared {
 impl Shared {
     /// Shared state with stores bounded to `capacity` objects per kind.
     pub fn new(apis: Arc<Apis>, capacity: usize) -> Arc<Self> {
+        Shared::with_stores(apis, DataStores::with_capacity(capacity))
+    }
+
+    /// Shared state whose stores never keep what `exclude` refuses (lifecycle runs: the
+    /// objects of moves that flows own).
+    pub fn excluding(apis: Arc<Apis>, capacity: usize, exclude: Exclude) -> Arc<Self> {
+        Shared::with_stores(apis, DataStores::excluding(capacity, exclude))
+    }
+
+    fn with_stores(apis: Arc<Apis>, stores: DataStores) -> Arc<Self> {
         Arc::new(Shared {
             apis,
-            stores: DataStores::with_capacity(capacity),
+            stores,
             move_template: Mutex::new(MoveTemplateIds::default()),
         })
     }
@@ -137,6 +150,18 @@ impl WorkflowState {
     }
 }
 
+/// A lifecycle user's place: the process's flow queues, the role it plays, and its class's
+/// own tasks (run by weight when its queue is empty).
+#[derive(Debug)]
+pub struct Seat {
+    /// The flows of this process.
+    pub hub: Arc<FlowHub>,
+    /// The role the user plays.
+    pub role: Role,
+    /// The class's own tasks with their weights (after tag filtering).
+    pub browse: Vec<(u32, Runnable<MilMoveUser>)>,
+}
+
 /// The per-user state of every MilMove user class.
 #[derive(Debug)]
 pub struct MilMoveUser {
@@ -150,6 +175,8 @@ pub struct MilMoveUser {
     pub customer: CustomerSession,
     /// The current workflow iteration.
     pub workflow: WorkflowState,
+    /// The lifecycle seat of users of a lifecycle run (`None` otherwise).
+    pub seat: Option<Arc<Seat>>,
 }
 
 impl MilMoveUser {
@@ -161,6 +188,15 @@ impl MilMoveUser {
             csrf_token: None,
             customer: CustomerSession::default(),
             workflow: WorkflowState::default(),
+            seat: None,
+        }
+    }
+
+    /// A fresh lifecycle user sitting at `seat`.
+    pub fn seated(shared: Arc<Shared>, seat: Arc<Seat>) -> Self {
+        MilMoveUser {
+            seat: Some(seat),
+            ..MilMoveUser::new(shared)
         }
     }
 }

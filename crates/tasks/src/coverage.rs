@@ -137,10 +137,23 @@ pub fn check_summary(
             }
         }
     }
+    report.unexpected_failures = unexpected_failures(summary, expected_failures)?;
+    report.exceptions = task_errors(summary)?;
+    Ok(report)
+}
+
+/// Rows of `summary` with failures that are not in `expected_failures`, each with its count
+/// and the failure messages.
+pub fn unexpected_failures(
+    summary: &Value,
+    expected_failures: &[(&str, &str)],
+) -> Result<Vec<String>, SummaryError> {
+    let rows = endpoint_counts(summary)?;
     let messages = failure_messages(summary)?;
     let mut failed: Vec<(&RequestKey, &Counts)> =
         rows.iter().filter(|(_, c)| c.failures > 0).collect();
     failed.sort_by(|a, b| a.0.cmp(b.0));
+    let mut out = Vec::new();
     for ((method, name), counts) in failed {
         let allowed = expected_failures
             .iter()
@@ -152,12 +165,17 @@ pub fn check_summary(
             .get(&(method.clone(), name.clone()))
             .map(|m| m.join("; "))
             .unwrap_or_default();
-        report.unexpected_failures.push(format!(
+        out.push(format!(
             "{method} {name}: {} of {} failed: {why}",
             counts.failures, counts.requests
         ));
     }
-    report.exceptions = list(summary, "exceptions")?
+    Ok(out)
+}
+
+/// The task errors (the runner's `exceptions`) of `summary`, as `message xCOUNT`.
+pub fn task_errors(summary: &Value) -> Result<Vec<String>, SummaryError> {
+    Ok(list(summary, "exceptions")?
         .iter()
         .map(|x| {
             format!(
@@ -166,8 +184,7 @@ pub fn check_summary(
                 x.get("count").and_then(Value::as_u64).unwrap_or(0)
             )
         })
-        .collect();
-    Ok(report)
+        .collect())
 }
 
 /// The summary's endpoint rows by (method, name).

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::apis::Api;
 use crate::call::{text, upload_pdf, Call};
 use crate::context::{CustomerSession, MilMoveUser};
+use crate::error::TasksError;
 use crate::fake::fake_body;
 use crate::office::common::LOGGED_IN_USER;
 use crate::office::login::{devlocal_login, UserType};
@@ -98,24 +99,7 @@ async fn customer_profile_step(u: &mut User<MilMoveUser>) -> TaskResult {
         return Ok(());
     };
     u.state.customer.duty_location_ids = ids;
-    let overrides = json!({
-        "user_id": c.user_id,
-        "personal_email": c.email,
-        "email_is_preferred": true,
-        "current_location_id": current,
-    });
-    let mut body = fake_body(
-        u,
-        Api::Internal,
-        "/service_members/{serviceMemberId}",
-        "patch",
-        overrides,
-        true,
-    )?;
-    if let Some(object) = body.as_object_mut() {
-        object.remove("backup_mailing_address");
-        object.remove("emplid");
-    }
+    let body = profile_body(u, &c.user_id, &c.email, &current)?;
     let path = format!("/internal/service_members/{}", c.service_member_id);
     match Call::patch(path, PATCH_SERVICE_MEMBER)
         .json(body)
@@ -137,14 +121,7 @@ async fn customer_backup_contact_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(c) = session(u).cloned() else {
         return Ok(());
     };
-    let body = fake_body(
-        u,
-        Api::Internal,
-        "/service_members/{serviceMemberId}/backup_contacts",
-        "post",
-        json!({ "permission": "NONE" }),
-        false,
-    )?;
+    let body = backup_contact_body(u)?;
     let path = format!(
         "/internal/service_members/{}/backup_contacts",
         c.service_member_id
@@ -174,23 +151,7 @@ async fn customer_orders_step(u: &mut User<MilMoveUser>) -> TaskResult {
         fail(u, "customer_orders");
         return Ok(());
     };
-    let today = chrono::Utc::now().date_naive();
-    let overrides = json!({
-        "service_member_id": c.service_member_id,
-        "issue_date": today.to_string(),
-        "report_by_date": (today + chrono::Days::new(60)).to_string(),
-        "orders_type": "PERMANENT_CHANGE_OF_STATION",
-        "has_dependents": false,
-        "spouse_has_pro_gear": false,
-        "origin_duty_location_id": origin,
-        "new_duty_location_id": destination,
-    });
-    let mut body = fake_body(u, Api::Internal, "/orders", "post", overrides, true)?;
-    if let Some(object) = body.as_object_mut() {
-        for field in ["move_id", "counseling_office_id", "orders_type_detail"] {
-            object.remove(field);
-        }
-    }
+    let body = orders_body(u, &c.service_member_id, origin, destination)?;
     match Call::post(CREATE_ORDERS, CREATE_ORDERS)
         .json(body)
         .send(u)
@@ -235,27 +196,11 @@ async fn customer_shipment_step(u: &mut User<MilMoveUser>) -> TaskResult {
     let Some(c) = session(u).cloned() else {
         return Ok(());
     };
-    let mut overrides = json!({
-        "moveTaskOrderID": c.move_id,
-        "shipmentType": "HHG",
-        "agents": [],
-    });
-    if let Some(address) = c
+    let pickup = c
         .service_member
         .as_ref()
-        .and_then(|m| m.get("residential_address"))
-        .and_then(Value::as_object)
-    {
-        let mut address = address.clone();
-        address.remove("id");
-        overrides["pickupAddress"] = Value::Object(address);
-    }
-    let mut body = fake_body(u, Api::Internal, "/mto_shipments", "post", overrides, false)?;
-    if let Some(object) = body.as_object_mut() {
-        for field in ["ppmShipment", "boatShipment", "mobileHomeShipment"] {
-            object.remove(field);
-        }
-    }
+        .and_then(|m| m.get("residential_address"));
+    let body = shipment_body(u, &c.move_id, "HHG", pickup, None)?;
     match Call::post(CREATE_SHIPMENT, CREATE_SHIPMENT)
         .json(body)
         .send(u)
@@ -273,22 +218,7 @@ pub async fn customer_submit_move(u: &mut User<MilMoveUser>) -> TaskResult {
     let started = u.state.workflow.started;
     let mut failed = u.state.workflow.failed_step;
     if let Some(c) = session(u).cloned() {
-        let overrides = json!({
-            "certificate": {
-                "certification_type": "SHIPMENT",
-                "signature": "Load Test Customer",
-                "date": chrono::Utc::now().to_rfc3339(),
-                "move_id": c.move_id,
-            }
-        });
-        let body = fake_body(
-            u,
-            Api::Internal,
-            "/moves/{moveId}/submit",
-            "post",
-            overrides,
-            false,
-        )?;
+        let body = submit_body(u, &c.move_id)?;
         let path = format!("/internal/moves/{}/submit", c.move_id);
         if Call::post(path, SUBMIT_MOVE)
             .json(body)
@@ -305,4 +235,132 @@ pub async fn customer_submit_move(u: &mut User<MilMoveUser>) -> TaskResult {
     }
     u.state.workflow = Default::default();
     Ok(())
+}
+
+/// The profile a new customer fills in (`patchServiceMember`): a fake profile with the user's
+/// own e-mail, preferred, and the duty location found by the search.
+pub fn profile_body(
+    u: &mut User<MilMoveUser>,
+    user_id: &str,
+    email: &str,
+    current_location_id: &str,
+) -> Result<Value, TasksError> {
+    let overrides = json!({
+        "user_id": user_id,
+        "personal_email": email,
+        "email_is_preferred": true,
+        "current_location_id": current_location_id,
+    });
+    let mut body = fake_body(
+        u,
+        Api::Internal,
+        "/service_members/{serviceMemberId}",
+        "patch",
+        overrides,
+        true,
+    )?;
+    if let Some(object) = body.as_object_mut() {
+        object.remove("backup_mailing_address");
+        object.remove("emplid");
+    }
+    Ok(body)
+}
+
+/// A backup contact without permissions (`createServiceMemberBackupContact`).
+pub fn backup_contact_body(u: &mut User<MilMoveUser>) -> Result<Value, TasksError> {
+    fake_body(
+        u,
+        Api::Internal,
+        "/service_members/{serviceMemberId}/backup_contacts",
+        "post",
+        json!({ "permission": "NONE" }),
+        false,
+    )
+}
+
+/// Permanent-change-of-station orders issued today, reporting in 60 days (`createOrders`).
+pub fn orders_body(
+    u: &mut User<MilMoveUser>,
+    service_member_id: &str,
+    origin: &str,
+    destination: &str,
+) -> Result<Value, TasksError> {
+    let today = chrono::Utc::now().date_naive();
+    let overrides = json!({
+        "service_member_id": service_member_id,
+        "issue_date": today.to_string(),
+        "report_by_date": (today + chrono::Days::new(60)).to_string(),
+        "orders_type": "PERMANENT_CHANGE_OF_STATION",
+        "has_dependents": false,
+        "spouse_has_pro_gear": false,
+        "origin_duty_location_id": origin,
+        "new_duty_location_id": destination,
+    });
+    let mut body = fake_body(u, Api::Internal, "/orders", "post", overrides, true)?;
+    if let Some(object) = body.as_object_mut() {
+        for field in ["move_id", "counseling_office_id", "orders_type_detail"] {
+            object.remove(field);
+        }
+    }
+    Ok(body)
+}
+
+/// A copy of an address without its `id` (to send it as a new address).
+pub fn address_without_id(address: &Value) -> Option<Value> {
+    let mut address = address.as_object()?.clone();
+    address.remove("id");
+    address.remove("eTag");
+    Some(Value::Object(address))
+}
+
+/// A customer's shipment of `shipment_type` (`createMTOShipment`, internal API): no agents,
+/// no PPM/boat/mobile-home parts; the `pickup` and `destination` addresses (their ids
+/// dropped) when given.
+pub fn shipment_body(
+    u: &mut User<MilMoveUser>,
+    move_id: &str,
+    shipment_type: &str,
+    pickup: Option<&Value>,
+    destination: Option<&Value>,
+) -> Result<Value, TasksError> {
+    let mut overrides = json!({
+        "moveTaskOrderID": move_id,
+        "shipmentType": shipment_type,
+        "agents": [],
+    });
+    for (field, address) in [
+        ("pickupAddress", pickup),
+        ("destinationAddress", destination),
+    ] {
+        if let Some(address) = address.and_then(address_without_id) {
+            overrides[field] = address;
+        }
+    }
+    let mut body = fake_body(u, Api::Internal, "/mto_shipments", "post", overrides, false)?;
+    if let Some(object) = body.as_object_mut() {
+        for field in ["ppmShipment", "boatShipment", "mobileHomeShipment"] {
+            object.remove(field);
+        }
+    }
+    Ok(body)
+}
+
+/// The move submitted with a signed certification (`submitMoveForApproval`).
+pub fn submit_body(u: &mut User<MilMoveUser>, move_id: &str) -> Result<Value, TasksError> {
+    let overrides = json!({
+        "certificate": {
+            "certification_type": "SHIPMENT",
+            "signature": "Load Test Customer",
+            "date": chrono::Utc::now().to_rfc3339(),
+            "move_id": move_id,
+        }
+    });
+    fake_body(
+        u,
+        Api::Internal,
+        "/moves/{moveId}/submit",
+        "post",
+        overrides,
+        false,
+    )
 }

@@ -12,6 +12,9 @@
 //!   claims so two users never update one object at once.
 //! - [`call`] and [`refetch`]: sending requests (`If-Match`, CSRF, grouped names, expected
 //!   failures) and recovering from stale copies (412/409) by refetching and retrying.
+//! - [`flows`]: lifecycle flows, a move's whole life across the roles (customer, services
+//!   counselor, TOO, Prime, TIO), handed from role to role through per-process queues, with
+//!   queue-wait, step and flow rows in the reports.
 //! - [`app`]: the command line and run of the three binaries; [`coverage`]: checking a run's
 //!   JSON summary (every task ran, workflows completed, no unexpected failure).
 //!
@@ -67,6 +70,7 @@ pub mod coverage;
 pub mod customer;
 pub mod error;
 pub mod fake;
+pub mod flows;
 pub mod office;
 pub mod prime;
 pub mod refetch;

@@ -20,6 +20,10 @@ use parking_lot::Mutex;
 use rand::{Rng, RngExt};
 use serde_json::Value;
 
+/// Objects a store refuses to keep (e.g. those of moves that lifecycle flows own): `true`
+/// means "keep out".
+pub type Exclude = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
+
 /// The default bound per kind (the old Prime store kept 50, the office store 100).
 pub const DEFAULT_CAPACITY: usize = 100;
 
@@ -60,6 +64,7 @@ impl Kind {
 pub struct ObjectStore {
     capacity: usize,
     inner: Mutex<Inner>,
+    exclude: Option<Exclude>,
 }
 
 #[derive(Default)]
@@ -83,15 +88,32 @@ impl ObjectStore {
         ObjectStore {
             capacity: capacity.max(1),
             inner: Mutex::new(Inner::default()),
+            exclude: None,
+        }
+    }
+
+    /// A store that never keeps the objects `exclude` refuses.
+    pub fn excluding(capacity: usize, exclude: Exclude) -> Self {
+        ObjectStore {
+            exclude: Some(exclude),
+            ..ObjectStore::new(capacity)
         }
     }
 
     /// Adds or replaces an object (keyed by its `"id"` string); objects without an id are
-    /// ignored. When full, the oldest object is dropped. Returns whether it was stored.
+    /// ignored, and so are objects the store's exclusion refuses. When full, the oldest object
+    /// is dropped. Returns whether it was stored.
     pub fn put(&self, object: Value) -> bool {
         let Some(id) = object_id(&object) else {
             return false;
         };
+        if self
+            .exclude
+            .as_ref()
+            .is_some_and(|keep_out| keep_out(&object))
+        {
+            return false;
+        }
         let mut inner = self.inner.lock();
         if let Some(current) = inner.items.get(&id) {
             if is_older(&object, current) {
@@ -240,6 +262,16 @@ impl DataStores {
             stores: Kind::ALL
                 .iter()
                 .map(|_| ObjectStore::new(capacity))
+                .collect(),
+        }
+    }
+
+    /// Stores bounded to `capacity` objects per kind that never keep what `exclude` refuses.
+    pub fn excluding(capacity: usize, exclude: Exclude) -> Self {
+        DataStores {
+            stores: Kind::ALL
+                .iter()
+                .map(|_| ObjectStore::excluding(capacity, exclude.clone()))
                 .collect(),
         }
     }

@@ -209,3 +209,24 @@ fn each_kind_has_its_own_bounded_store() {
         DEFAULT_CAPACITY
     );
 }
+
+#[test]
+fn an_excluding_store_never_keeps_refused_objects() {
+    let keep_out: crate::store::Exclude =
+        std::sync::Arc::new(|o: &serde_json::Value| o["moveTaskOrderID"] == "owned");
+    let stores = DataStores::excluding(4, keep_out);
+    let shipments = stores.of(Kind::Shipment);
+    assert!(!shipments.put(json!({"id": "s1", "moveTaskOrderID": "owned"})));
+    assert!(shipments.put(json!({"id": "s2", "moveTaskOrderID": "other"})));
+    assert_eq!(
+        shipments.put_all(json!([
+            {"id": "s3", "moveTaskOrderID": "owned"},
+            {"id": "s4", "moveTaskOrderID": "other"}
+        ])),
+        1
+    );
+    assert_eq!(shipments.len(), 2);
+    assert!(shipments.get("s1").is_none() && shipments.get("s3").is_none());
+    // `update` only replaces what is stored, so it cannot bring a refused object in either.
+    assert!(!shipments.update(json!({"id": "s1", "moveTaskOrderID": "owned"})));
+}

@@ -39,9 +39,48 @@ pub struct RunnerArgs {
     #[arg(short = 't', long = "run-time", env = "MILMOVE_LOAD_RUN_TIME")]
     pub run_time: Option<String>,
 
-    /// Run without the web UI (the only mode for now); prints stats to the console.
+    /// Run without the web UI: start the test at once, print stats tables to the console, exit
+    /// when it ends. Without it the web UI is served (see --web-host, --web-port).
     #[arg(long, env = "MILMOVE_LOAD_HEADLESS")]
     pub headless: bool,
+
+    /// Address the web UI binds [default: 127.0.0.1]; any other address needs --web-login.
+    #[arg(long = "web-host", env = "MILMOVE_LOAD_WEB_HOST")]
+    pub web_host: Option<String>,
+
+    /// Port of the web UI [default: 8089; 0 = any free port].
+    #[arg(long = "web-port", env = "MILMOVE_LOAD_WEB_PORT")]
+    pub web_port: Option<u16>,
+
+    /// With the web UI: start the test at once with the command line's parameters.
+    #[arg(long, env = "MILMOVE_LOAD_AUTOSTART")]
+    pub autostart: bool,
+
+    /// With the web UI: quit this many seconds after a test ends.
+    #[arg(long, value_name = "SECONDS", env = "MILMOVE_LOAD_AUTOQUIT")]
+    pub autoquit: Option<f64>,
+
+    /// Path prefix of the web UI behind a reverse proxy or port-forward, e.g. /load.
+    #[arg(
+        long = "web-base-path",
+        value_name = "PATH",
+        env = "MILMOVE_LOAD_WEB_BASE_PATH"
+    )]
+    pub web_base_path: Option<String>,
+
+    /// Basic-authentication login for the web UI, USER:PASSWORD (required to bind a
+    /// non-loopback address).
+    #[arg(
+        long = "web-login",
+        value_name = "USER:PASSWORD",
+        env = "MILMOVE_LOAD_WEB_LOGIN",
+        hide_env_values = true
+    )]
+    pub web_login: Option<String>,
+
+    /// Write a self-contained HTML report (statistics, charts, thresholds) when the test ends.
+    #[arg(long, value_name = "FILE", env = "MILMOVE_LOAD_HTML")]
+    pub html: Option<PathBuf>,
 
     /// At stop, let tasks in flight finish for this long before cutting them, e.g. 10s [default: 0].
     #[arg(long = "stop-timeout", env = "MILMOVE_LOAD_STOP_TIMEOUT")]
@@ -126,6 +165,15 @@ pub struct RunnerArgs {
     /// Accept invalid TLS certificates (test environments only).
     #[arg(long, env = "MILMOVE_LOAD_INSECURE")]
     pub insecure: bool,
+
+    /// Seconds between statistics samples (history, charts, PREFIX_stats_history.csv)
+    /// [default: 1]; shorter only to fast-forward long runs in benchmarks.
+    #[arg(
+        long = "sample-interval",
+        hide = true,
+        env = "MILMOVE_LOAD_SAMPLE_INTERVAL"
+    )]
+    pub sample_interval: Option<f64>,
 
     /// Seconds between console stats tables [default: 2].
     #[arg(long = "print-interval", env = "MILMOVE_LOAD_PRINT_INTERVAL")]

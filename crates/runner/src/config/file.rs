@@ -48,6 +48,8 @@ pub enum StagesValue {
 /// users = 10
 /// spawn-rate = 5
 /// duration = "30s"
+/// [app]          # read by the application, not by the runner
+/// too-user-weight = 2
 /// ```
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -60,6 +62,15 @@ pub struct ConfigFile {
     #[serde(alias = "run_time")]
     pub run_time: Option<DurationValue>,
     pub headless: Option<bool>,
+    #[serde(alias = "web_host")]
+    pub web_host: Option<String>,
+    #[serde(alias = "web_port")]
+    pub web_port: Option<u16>,
+    pub autostart: Option<bool>,
+    pub autoquit: Option<f64>,
+    #[serde(alias = "web_base_path")]
+    pub web_base_path: Option<String>,
+    pub html: Option<PathBuf>,
     #[serde(alias = "stop_timeout")]
     pub stop_timeout: Option<DurationValue>,
     pub tags: Option<Vec<String>>,
@@ -90,6 +101,9 @@ pub struct ConfigFile {
     pub insecure: Option<bool>,
     #[serde(alias = "print_interval")]
     pub print_interval: Option<f64>,
+    /// `[app]`: settings of the application built on the runner (e.g. the MilMove apps'
+    /// class weights and lifecycle flows). The runner does not read them; the application does.
+    pub app: Option<toml::Table>,
 }
 
 impl ConfigFile {

@@ -7,7 +7,7 @@ mod resolve;
 
 pub use args::RunnerArgs;
 pub use file::ConfigFile;
-pub use resolve::{OutputOptions, Settings};
+pub use resolve::{is_loopback, OutputOptions, Settings};
 
 use std::time::Duration;
 

@@ -2,6 +2,7 @@
 
 use super::file::{ConfigFile, DurationValue, StagesValue};
 use super::{parse_duration, RunnerArgs};
+use crate::control::WebOptions;
 use crate::error::RunnerError;
 use crate::exec::runner::RunConfig;
 use crate::filter::TagFilter;
@@ -34,6 +35,12 @@ pub struct OutputOptions {
     pub logfile: Option<PathBuf>,
     /// Seconds between console tables.
     pub print_interval: Duration,
+    /// `--html FILE`.
+    pub html: Option<PathBuf>,
+    /// Time between statistics samples (1 s; shorter only in benchmarks).
+    pub sample_interval: Duration,
+    /// The web UI (used unless `headless`).
+    pub web: WebOptions,
 }
 
 /// The resolved settings of one run.
@@ -70,6 +77,8 @@ impl Settings {
     /// Merge already-parsed arguments over an already-parsed config file.
     pub fn merge(args: &RunnerArgs, file: ConfigFile) -> Result<Self, RunnerError> {
         let a = args.clone();
+        let headless = a.headless || file.headless.unwrap_or(false);
+        let web = web_options(&a, &file, headless)?;
         let users = a.users.or(file.users).unwrap_or(1);
         let spawn_rate = a.spawn_rate.or(file.spawn_rate).unwrap_or(1.0);
         if !(spawn_rate > 0.0 && spawn_rate.is_finite()) {
@@ -163,8 +172,22 @@ impl Settings {
                     "--print-interval must be > 0 and at most 100 years, got {print_interval}"
                 ))
             })?;
+        let sample_interval = match a.sample_interval {
+            None => Duration::from_secs(1),
+            Some(s) => Duration::try_from_secs_f64(s)
+                .ok()
+                .filter(|d| *d >= Duration::from_millis(1) && *d <= super::MAX_DURATION)
+                .ok_or_else(|| {
+                    RunnerError::Config(format!(
+                        "--sample-interval must be at least 0.001 s, got {s}"
+                    ))
+                })?,
+        };
         let output = OutputOptions {
-            headless: a.headless || file.headless.unwrap_or(false),
+            headless,
+            sample_interval,
+            html: a.html.or(file.html),
+            web,
             csv: a.csv.or(file.csv),
             csv_full_history,
             json: a.json.or(file.json),
@@ -187,4 +210,83 @@ impl Settings {
             stages,
         })
     }
+}
+
+/// The web UI's options; binding a non-loopback address without a login is refused.
+fn web_options(
+    a: &RunnerArgs,
+    file: &ConfigFile,
+    headless: bool,
+) -> Result<WebOptions, RunnerError> {
+    let host = a
+        .web_host
+        .clone()
+        .or_else(|| file.web_host.clone())
+        .unwrap_or_else(|| "127.0.0.1".to_string());
+    let login = match &a.web_login {
+        Some(text) => {
+            let (user, password) = text.split_once(':').ok_or_else(|| {
+                RunnerError::Config("--web-login must be USER:PASSWORD".to_string())
+            })?;
+            if user.is_empty() || password.is_empty() {
+                return Err(RunnerError::Config(
+                    "--web-login must be USER:PASSWORD with neither part empty".to_string(),
+                ));
+            }
+            Some((user.to_string(), password.to_string()))
+        }
+        None => None,
+    };
+    if !headless && login.is_none() && !is_loopback(&host) {
+        return Err(RunnerError::Config(format!(
+            "refusing to serve the web UI on `{host}` without authentication: give --web-login \
+             USER:PASSWORD (or MILMOVE_LOAD_WEB_LOGIN), or bind 127.0.0.1"
+        )));
+    }
+    let autoquit = match a.autoquit.or(file.autoquit) {
+        Some(s) => Some(
+            Duration::try_from_secs_f64(s)
+                .ok()
+                .filter(|d| *d <= super::MAX_DURATION)
+                .ok_or_else(|| {
+                    RunnerError::Config(format!("--autoquit must be >= 0 seconds, got {s}"))
+                })?,
+        ),
+        None => None,
+    };
+    let base_path = a
+        .web_base_path
+        .clone()
+        .or_else(|| file.web_base_path.clone())
+        .unwrap_or_default();
+    let base_path = base_path.trim().trim_end_matches('/').to_string();
+    let base_path = if base_path.is_empty() || base_path.starts_with('/') {
+        base_path
+    } else {
+        format!("/{base_path}")
+    };
+    if base_path
+        .chars()
+        .any(|c| c.is_whitespace() || c == '?' || c == '#')
+    {
+        return Err(RunnerError::Config(format!(
+            "--web-base-path `{base_path}` must be a plain path such as /load"
+        )));
+    }
+    Ok(WebOptions {
+        host,
+        port: a.web_port.or(file.web_port).unwrap_or(8089),
+        autostart: a.autostart || file.autostart.unwrap_or(false),
+        autoquit,
+        base_path,
+        login,
+    })
+}
+
+/// Whether `host` names a loopback address (`127.x.x.x`, `::1`, `localhost`).
+pub fn is_loopback(host: &str) -> bool {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }

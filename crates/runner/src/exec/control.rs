@@ -114,6 +114,7 @@ impl ControlLoop {
             users: self.target,
             classes: self.classes.iter().map(|c| c.name.clone()).collect(),
             elapsed: self.started.elapsed(),
+            stats: self.run.sink.stats.clone(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The library entry: [`Runner`] starts a test and controls it while it runs.
 
 use super::control::{Control, ControlLoop, Prepared};
+use super::dispatch::{DispatchClass, Dispatcher};
 use super::user_loop::{ArrivalSchedule, RunCtx};
 use crate::class::UserClass;
 use crate::error::RunnerError;
@@ -139,6 +140,8 @@ pub struct Runner {
     outcome: watch::Receiver<Option<RunOutcome>>,
     stats: Arc<StatsHub>,
     started: Instant,
+    classes: Arc<[String]>,
+    dispatcher: Arc<Dispatcher>,
 }
 
 impl Runner {
@@ -160,6 +163,16 @@ impl Runner {
         let stats = Arc::new(StatsHub::new(config.stats.clone()));
         let sink = Arc::new(Sink::new(stats.clone(), hooks.request.clone()));
         let prepared = prepare(&config, &classes, &sink)?;
+        let dispatch: Vec<DispatchClass> = prepared
+            .iter()
+            .map(|c| DispatchClass {
+                name: c.name.clone(),
+                weight: c.weight,
+                fixed_count: c.fixed_count,
+            })
+            .collect();
+        let dispatcher = Arc::new(Dispatcher::new(&dispatch));
+        let class_names: Arc<[String]> = prepared.iter().map(|c| c.name.clone()).collect();
         let started = Instant::now();
         let run = Arc::new(RunCtx {
             sink: sink.clone(),
@@ -189,7 +202,27 @@ impl Runner {
             outcome: outcome_rx,
             stats,
             started,
+            classes: class_names,
+            dispatcher,
         })
+    }
+
+    /// Whether `other` controls the same run as `self`.
+    pub fn same_run(&self, other: &Runner) -> bool {
+        Arc::ptr_eq(&self.stats, &other.stats)
+    }
+
+    /// Users per class now (classes after tag filtering, in the order given).
+    pub fn class_counts(&self) -> Vec<(String, usize)> {
+        let counts = self
+            .dispatcher
+            .counts(self.status().users, self.classes.len());
+        self.classes.iter().cloned().zip(counts).collect()
+    }
+
+    /// A receiver that changes with every status change.
+    pub fn status_changes(&self) -> watch::Receiver<RunStatus> {
+        self.status.clone()
     }
 
     /// The run's statistics (live; snapshot them at any time).

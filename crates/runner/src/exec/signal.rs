@@ -40,3 +40,60 @@ impl UserSignal {
         self.busy.load(Ordering::Relaxed)
     }
 }
+
+/// Which stop signal arrived.
+pub(crate) enum StopSignal {
+    /// SIGINT / Ctrl-C.
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM listeners, installed once so no signal is lost between polls.
+pub(crate) struct Signals {
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    #[cfg(unix)]
+    pub(crate) fn install() -> Self {
+        use tokio::signal::unix::{signal, SignalKind};
+        Self {
+            int: signal(SignalKind::interrupt()).ok(),
+            term: signal(SignalKind::terminate()).ok(),
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub(crate) fn install() -> Self {
+        Self {}
+    }
+
+    #[cfg(unix)]
+    pub(crate) async fn next(&mut self) -> StopSignal {
+        async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+            let received = match s {
+                Some(s) => s.recv().await.is_some(),
+                None => false,
+            };
+            if !received {
+                std::future::pending::<()>().await;
+            }
+        }
+        tokio::select! {
+            _ = recv(&mut self.int) => StopSignal::Interrupt,
+            _ = recv(&mut self.term) => StopSignal::Terminate,
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub(crate) async fn next(&mut self) -> StopSignal {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => StopSignal::Interrupt,
+            Err(_) => std::future::pending().await,
+        }
+    }
+}

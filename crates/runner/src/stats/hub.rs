@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use parking_lot::Mutex;
@@ -13,6 +14,7 @@ use super::shard::{EntryAcc, ShardData};
 use super::snapshot::{
     EntrySnapshot, ErrorSnapshot, ExceptionSnapshot, StatsSnapshot, AGGREGATED_NAME,
 };
+use super::timeline::{Timeline, TimelinePoint};
 use super::window::Window;
 use super::RequestRecord;
 
@@ -27,6 +29,9 @@ pub struct StatsConfig {
     pub max_history: usize,
     /// Number of shards (rounded up to a power of two); `None` = 4 × available cores, 4..=64.
     pub shards: Option<usize>,
+    /// Most per-interval points kept by the timeline ([`StatsHub::timeline`]); beyond it,
+    /// neighbouring intervals are merged (exactly) so memory stays bounded.
+    pub timeline_points: usize,
 }
 
 impl Default for StatsConfig {
@@ -36,6 +41,7 @@ impl Default for StatsConfig {
             full_history: false,
             max_history: 24 * 3600,
             shards: None,
+            timeline_points: 720,
         }
     }
 }
@@ -90,6 +96,16 @@ pub struct StatsHub {
     exceptions: Mutex<Exceptions>,
     window: Mutex<Window>,
     history: Mutex<VecDeque<HistorySample>>,
+    timeline: Mutex<Timeline>,
+}
+
+/// What [`StatsHub::sample`] returns: the snapshot it took and the history sample made of it.
+#[derive(Clone, Debug)]
+pub struct Sampled {
+    /// The snapshot of this moment.
+    pub snapshot: StatsSnapshot,
+    /// The history sample (as [`StatsHub::sample_history`] returns it).
+    pub history: HistorySample,
 }
 
 impl Default for StatsHub {
@@ -120,6 +136,7 @@ impl StatsHub {
             .collect::<Vec<_>>()
             .into_boxed_slice();
         let now = Instant::now();
+        let timeline = Mutex::new(Timeline::new(config.timeline_points));
         Self {
             window: Mutex::new(Window::new(config.window, now)),
             config,
@@ -132,6 +149,7 @@ impl StatsHub {
             }),
             user_count: AtomicU64::new(0),
             exceptions: Mutex::new(Exceptions::default()),
+            timeline,
             history: Mutex::new(VecDeque::new()),
         }
     }
@@ -176,6 +194,11 @@ impl StatsHub {
         self.user_count.store(users, Ordering::Relaxed);
     }
 
+    /// When the statistics started (creation or last reset).
+    pub fn snapshot_start(&self) -> SystemTime {
+        self.start.lock().system
+    }
+
     /// Users as last set.
     pub fn user_count(&self) -> u64 {
         self.user_count.load(Ordering::Relaxed)
@@ -196,6 +219,7 @@ impl StatsHub {
         };
         *self.window.lock() = Window::new(self.config.window, now);
         self.history.lock().clear();
+        self.timeline.lock().clear(SystemTime::now());
     }
 
     /// Merges all shards into one consistent-enough view (each shard is read atomically).
@@ -224,7 +248,9 @@ impl StatsHub {
         let mut errors = Vec::new();
         let mut entries = Vec::with_capacity(merged.len());
         for ((name, method), acc) in merged {
-            total_acc.merge(&acc);
+            if !super::is_pseudo_method(&method) {
+                total_acc.merge(&acc);
+            }
             for (err, n) in &acc.errors {
                 errors.push(ErrorSnapshot {
                     method: method.clone(),
@@ -260,16 +286,48 @@ impl StatsHub {
     /// aggregated row is kept in memory ([`history`](Self::history)); the returned sample has
     /// per-endpoint rows too when `full_history` is set.
     pub fn sample_history(&self) -> HistorySample {
-        let snap = self.snapshot();
-        let sample = HistorySample::from_snapshot(&snap, self.config.full_history);
-        let mut kept = sample.clone();
+        self.sample().history
+    }
+
+    /// Takes a history sample as [`sample_history`](Self::sample_history) does, adds the
+    /// interval since the previous sample to the [`timeline`](Self::timeline), and returns the
+    /// snapshot with the sample. Call it once per history interval, from one place.
+    pub fn sample(&self) -> Sampled {
+        self.sample_inner(false)
+    }
+
+    /// The last sample of a run: as [`sample`](Self::sample), but an interval much shorter
+    /// than the previous one (the run ended just after a regular sample) is folded into the
+    /// previous timeline point rather than drawn as a point of its own.
+    pub fn sample_final(&self) -> Sampled {
+        self.sample_inner(true)
+    }
+
+    fn sample_inner(&self, final_sample: bool) -> Sampled {
+        let snapshot = self.snapshot();
+        let history = HistorySample::from_snapshot(&snapshot, self.config.full_history);
+        let mut kept = history.clone();
         kept.entries.clear();
-        let mut h = self.history.lock();
-        h.push_back(kept);
-        while h.len() > self.config.max_history.max(1) {
-            h.pop_front();
+        {
+            let mut h = self.history.lock();
+            h.push_back(kept);
+            while h.len() > self.config.max_history.max(1) {
+                h.pop_front();
+            }
         }
-        sample
+        self.timeline.lock().push(&snapshot, final_sample);
+        Sampled { snapshot, history }
+    }
+
+    /// The per-interval history, oldest first: one point per sample (or per group of merged
+    /// samples once the run outgrew `timeline_points`); the last point may still be growing.
+    pub fn timeline(&self) -> Vec<Arc<TimelinePoint>> {
+        self.timeline.lock().points()
+    }
+
+    /// How many samples each timeline point holds now (1 until the first merge, then 2, 4, …).
+    pub fn timeline_factor(&self) -> u32 {
+        self.timeline.lock().factor()
     }
 
     /// Aggregated history samples kept in memory, oldest first.

@@ -20,7 +20,17 @@
 //! the merged figures equal those of one histogram holding every sample.
 //! [`StatsHub::sample_history`] (call it every second) returns a [`HistorySample`] for
 //! `PREFIX_stats_history.csv` and keeps the aggregated row in memory. [`StatsHub::reset`] is
-//! `--reset-stats`.
+//! `--reset-stats`. [`StatsHub::sample`] does the same and also adds the interval to the
+//! [`timeline`](StatsHub::timeline): the exact histogram of each interval (bounded memory), from
+//! which charts draw true per-interval percentiles.
+//!
+//! # Pseudo rows
+//! Rows whose method is one of [`PSEUDO_METHODS`] (`WORKFLOW`: a workflow iteration or a step
+//! of one; `QUEUE`: time a piece of work waited for a user) are not HTTP requests. They get
+//! their own per-row figures (tables, CSV, JSON, history) like any row, but are kept out of the
+//! aggregated row, so its request count, requests/s and failure ratio stay comparable with what
+//! the server saw. Their failures still count for [`StatsSnapshot::has_errors`] (a failed
+//! workflow is a failed test), and they travel in snapshots like any row.
 //!
 //! Which latency series is reported: [`EntrySnapshot::primary`] is the corrected series when
 //! corrected samples exist, the raw one otherwise; both stay available side by side.
@@ -46,14 +56,27 @@ mod hub;
 mod latency;
 mod shard;
 mod snapshot;
+mod timeline;
 mod window;
 
 pub use history::{HistoryRow, HistorySample, NUM_PERCENTILES};
-pub use hub::{StatsConfig, StatsHub};
+pub use hub::{Sampled, StatsConfig, StatsHub};
 pub use latency::{LatencyStats, SIGNIFICANT_DIGITS};
 pub use snapshot::{
     EntrySnapshot, ErrorSnapshot, ExceptionSnapshot, StatsSnapshot, AGGREGATED_NAME,
 };
+pub use timeline::{IntervalLatency, IntervalRow, TimelinePoint};
+
+/// Methods of rows that are not HTTP requests (see "Pseudo rows" above): kept out of the
+/// aggregated row.
+pub const PSEUDO_METHODS: [&str; 2] = ["WORKFLOW", "QUEUE"];
+
+/// Whether rows of `method` are pseudo rows ([`PSEUDO_METHODS`], compared ignoring case).
+pub fn is_pseudo_method(method: &str) -> bool {
+    PSEUDO_METHODS
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
+}
 
 /// The percentiles Locust reports (CSV columns `50%` … `100%`).
 pub const PERCENTILES_TO_REPORT: [f64; 11] = [

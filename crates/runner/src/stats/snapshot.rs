@@ -70,6 +70,12 @@ impl EntrySnapshot {
         self.method.is_empty() && self.name == AGGREGATED_NAME
     }
 
+    /// True if this row is not an HTTP request ([`super::PSEUDO_METHODS`]): it is kept out of
+    /// the aggregated row.
+    pub fn is_pseudo(&self) -> bool {
+        super::is_pseudo_method(&self.method)
+    }
+
     /// Failures / requests (1.0 if there are failures but no requests, 0.0 if neither).
     pub fn fail_ratio(&self) -> f64 {
         if self.num_requests == 0 {
@@ -153,7 +159,7 @@ pub struct StatsSnapshot {
     pub user_count: u64,
     /// Per-endpoint rows sorted by (name, method), as Locust sorts them.
     pub entries: Vec<EntrySnapshot>,
-    /// The aggregated row over all endpoints.
+    /// The aggregated row over all request rows (pseudo rows left out).
     pub total: EntrySnapshot,
     /// Failures grouped by (method, name, error), most frequent first.
     pub errors: Vec<ErrorSnapshot>,
@@ -169,9 +175,15 @@ impl StatsSnapshot {
             .find(|e| e.name == name && method.is_none_or(|m| e.method.eq_ignore_ascii_case(m)))
     }
 
-    /// True if any request failed or any exception was recorded.
+    /// True if any request failed, any pseudo row (e.g. a workflow) failed, or any exception
+    /// was recorded.
     pub fn has_errors(&self) -> bool {
-        self.total.num_failures > 0 || !self.exceptions.is_empty()
+        self.total.num_failures > 0
+            || !self.exceptions.is_empty()
+            || self
+                .entries
+                .iter()
+                .any(|e| e.is_pseudo() && e.num_failures > 0)
     }
 
     /// True if some endpoint has coordinated-omission-corrected figures.

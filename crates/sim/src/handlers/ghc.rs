@@ -87,9 +87,18 @@ fn moves_queue(store: &Store, call: &Call<'_>, queue: QueueType, statuses: &[&st
 }
 
 fn payment_queue(store: &Store, call: &Call<'_>) -> Outcome {
+    let locator = call.query("locator");
+    let of_locator = |move_id: &Uuid| {
+        locator.as_deref().is_none_or(|l| {
+            store
+                .moves
+                .with(move_id, |m| m.locator.eq_ignore_ascii_case(l))
+                .unwrap_or(false)
+        })
+    };
     let mut requests = store
         .payment_requests
-        .collect(|p| (p.status == "PENDING").then(|| p.clone()));
+        .collect(|p| (p.status == "PENDING" && of_locator(&p.move_id)).then(|| p.clone()));
     requests.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     let (page, per_page) = page(call);
     let rows: Vec<Value> = requests
@@ -220,7 +229,13 @@ fn update_customer(store: &Store, call: &Call<'_>) -> Outcome {
 
 fn approve_move(store: &Store, call: &Call<'_>) -> Outcome {
     let id = call.path_uuid("moveTaskOrderID")?;
+    let first_time = store.get_move(&id)?.available_to_prime_at.is_none();
     let m = store.approve_move(&id, Some(call.if_match()?))?;
+    if first_time {
+        // MilMove creates the move-level items (MS, CS) asked for when it first makes the
+        // move available to the Prime.
+        store.move_approved_with_items(&id, call.body.as_ref().unwrap_or(&Value::Null))?;
+    }
     call.reply(StatusCode::OK, shape::move_(&m))
 }
 
@@ -233,6 +248,7 @@ fn counseling_completed(store: &Store, call: &Call<'_>) -> Outcome {
 fn approve_shipment(store: &Store, call: &Call<'_>) -> Outcome {
     let id = call.path_uuid("shipmentID")?;
     let s = store.set_shipment_status(&id, call.if_match()?, "APPROVED", None)?;
+    store.shipment_approved(&id)?;
     call.reply(StatusCode::OK, shape::shipment(store, &s))
 }
 
@@ -243,6 +259,7 @@ fn service_item_status(store: &Store, call: &Call<'_>) -> Outcome {
         .body_str("status")
         .ok_or_else(|| ApiError::invalid("status", "status is required"))?;
     let item = store.set_service_item_status(&id, tag, status, call.body_str("rejectionReason"))?;
+    store.route_move(&item.move_id)?;
     call.reply(StatusCode::OK, shape::service_item(&item))
 }
 

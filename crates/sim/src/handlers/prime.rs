@@ -243,6 +243,7 @@ fn create_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
     let items =
         sim.store
             .create_prime_service_items(&move_id, shipment_id, &model_type, &code, body)?;
+    sim.store.route_move(&move_id)?;
     let body: Vec<Value> = items
         .iter()
         .filter(|i| shape::representable(&i.code))

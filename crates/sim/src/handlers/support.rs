@@ -187,6 +187,9 @@ fn shipment_status(sim: &SimState, call: &Call<'_>) -> Outcome {
     let tag = call.if_match()?;
     let (status, reason) = status_and_reason(call)?;
     let s = sim.store.set_shipment_status(&id, tag, status, reason)?;
+    if status == "APPROVED" {
+        sim.store.shipment_approved(&id)?;
+    }
     let mut body = prime::shipment_with_items(&sim.store, &s, prime::Family::Support);
     if let (Some(r), Value::Object(m)) = (s.fields.get("rejectionReason"), &mut body) {
         m.insert("rejectionReason".into(), r.clone());
@@ -201,6 +204,7 @@ fn service_item_status(sim: &SimState, call: &Call<'_>) -> Outcome {
     let item = sim
         .store
         .set_service_item_status(&id, tag, status, reason)?;
+    sim.store.route_move(&item.move_id)?;
     call.reply(
         StatusCode::OK,
         prime::service_item(prime::Family::Support, &item),

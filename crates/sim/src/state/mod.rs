@@ -4,6 +4,7 @@
 //! update goes through one shard's write lock so concurrent updates are never lost.
 
 pub mod evict;
+pub mod lifecycle;
 pub mod model;
 mod moves;
 mod payments;

@@ -191,6 +191,11 @@ impl Store {
         self.moves
             .update(id, |m| {
                 check_etag(if_match, &m.updated_at, "move")?;
+                if m.shipment_ids.is_empty() {
+                    return Err(StateError::Conflict(
+                        "No shipments associated with move".into(),
+                    ));
+                }
                 if m.status != "NEEDS SERVICE COUNSELING" {
                     return Err(StateError::Conflict(format!(
                         "counseling cannot be completed for a move in status {}",

@@ -2,11 +2,13 @@
 //! `--host sim`, build the user classes and run them with the runner.
 
 mod args;
+mod control;
 mod select;
 mod target;
 
 pub use args::{parse_wait, AppArgs};
-pub use select::{list_text, select, AppKind, Selected, StoreGroup};
+pub use control::{class_info, MilMoveFactory};
+pub use select::{candidates, list_text, select, AppKind, Selected, StoreGroup};
 pub use target::{SimTarget, Target};
 
 use std::any::Any;
@@ -15,12 +17,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Command, FromArgMatches};
-use milmove_hosts::Environment;
-use milmove_runner::{Hooks, Settings, UserClass, CONFIG_ERROR_EXIT_CODE};
+use milmove_runner::control::Extensions;
+use milmove_runner::{Settings, TagFilter, UserClass, CONFIG_ERROR_EXIT_CODE};
 
 use crate::apis::Apis;
 use crate::catalog::ClassOptions;
 use crate::context::Shared;
+use crate::flows::app::Lifecycle;
 
 /// Starts the stand-in in-process: given the spec directory, returns its URLs and
 /// certificates, and a handle that keeps it running until dropped.
@@ -35,13 +38,19 @@ pub type SimStart = Box<
         > + Send,
 >;
 
-/// Parses the process arguments for `kind` and runs; the binaries' `main`.
+/// Parses the process arguments for `kind` and runs headless (no web UI plug-in).
 pub fn main(kind: AppKind, start_sim: SimStart) -> ExitCode {
+    main_with(kind, start_sim, Extensions::default())
+}
+
+/// Parses the process arguments for `kind` and runs with the runner plug-ins `ext` (the web
+/// UI and HTML report of `milmove-ui`); the binaries' `main`.
+pub fn main_with(kind: AppKind, start_sim: SimStart, ext: Extensions) -> ExitCode {
     let args = match parse_args(kind, std::env::args_os()) {
         Ok(args) => args,
         Err(e) => e.exit(),
     };
-    run(kind, args, start_sim)
+    run_with(kind, args, start_sim, ext)
 }
 
 /// Parses a command line (program name first) as the binary of `kind` does, environment
@@ -58,7 +67,10 @@ where
             .about(about(kind)),
     );
     let matches = command.try_get_matches_from(argv)?;
-    AppArgs::from_arg_matches(&matches)
+    let mut args = AppArgs::from_arg_matches(&matches)?;
+    args.apply_config(&matches)
+        .map_err(|m| clap::Error::raw(clap::error::ErrorKind::ValueValidation, m + "\n"))?;
+    Ok(args)
 }
 
 fn about(kind: AppKind) -> &'static str {
@@ -69,17 +81,31 @@ fn about(kind: AppKind) -> &'static str {
     }
 }
 
-/// Runs `kind` with parsed arguments; returns the exit code (see the runner's codes).
+/// Runs `kind` with parsed arguments, headless; returns the exit code (see the runner's codes).
 pub fn run(kind: AppKind, args: AppArgs, start_sim: SimStart) -> ExitCode {
+    run_with(kind, args, start_sim, Extensions::default())
+}
+
+/// Runs `kind` with parsed arguments and runner plug-ins; returns the exit code.
+pub fn run_with(kind: AppKind, args: AppArgs, start_sim: SimStart, ext: Extensions) -> ExitCode {
     let selected = select(kind, &args);
     if args.list {
         print!("{}", list_text(&selected));
+        if args.lifecycle_mode() {
+            match crate::flows::catalog::parse_mix(&args.flows) {
+                Ok(weights) => print!("{}", crate::flows::catalog::list_text(&weights)),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::from(CONFIG_ERROR_EXIT_CODE as u8);
+                }
+            }
+        }
         return ExitCode::SUCCESS;
     }
     if args.fetch_specs {
         return fetch_specs(args.swagger_dir.as_deref());
     }
-    match prepare_and_run(args, selected, start_sim) {
+    match prepare_and_run(kind, args, selected, start_sim, ext) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(message) => {
             eprintln!("error: {message}");
@@ -89,24 +115,41 @@ pub fn run(kind: AppKind, args: AppArgs, start_sim: SimStart) -> ExitCode {
 }
 
 fn prepare_and_run(
+    kind: AppKind,
     args: AppArgs,
     selected: Vec<Selected>,
     start_sim: SimStart,
+    ext: Extensions,
 ) -> Result<i32, String> {
     if selected.is_empty() {
         return Err("every user class has weight 0: nothing to run".to_string());
     }
     let mut settings = Settings::resolve(&args.runner).map_err(|e| e.to_string())?;
     milmove_runner::init_logging(&settings);
+    milmove_runner::raise_open_file_limit();
     let wait = parse_wait(&args.wait_time)?;
-    let host_text = settings
-        .run
-        .host
-        .clone()
-        .unwrap_or_else(|| "sim".to_string());
-    let env: Environment = host_text
-        .parse()
-        .map_err(|e: milmove_hosts::HostError| e.to_string())?;
+    let lifecycle = match args.lifecycle_mode() {
+        true => Some(Arc::new(Lifecycle::new(
+            &args.flows,
+            args.max_flows,
+            args.complete_each_flow,
+            args.flow_log.as_deref(),
+        )?)),
+        false => None,
+    };
+    if settings.run.host.is_none() {
+        settings.run.host = Some("sim".to_string());
+    }
+    if settings.output.headless {
+        // Fail fast on a host text that names nothing, before the runtime starts.
+        settings
+            .run
+            .host
+            .as_deref()
+            .unwrap_or("sim")
+            .parse::<milmove_hosts::Environment>()
+            .map_err(|e: milmove_hosts::HostError| e.to_string())?;
+    }
     let fetch = if args.offline {
         milmove_parser::Fetch::Offline
     } else {
@@ -119,33 +162,20 @@ fn prepare_and_run(
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(async move {
-        let (sim, _sim_guard) = if env == Environment::Sim {
-            let (target, guard) = start_sim(spec_dir.clone()).await?;
-            tracing::info!(
-                "stand-in started: prime/support {}, office {}, customer {}",
-                target.hosts.mtls_url,
-                target.hosts.office_url,
-                target.hosts.customer_url
-            );
-            (Some(target), Some(guard))
-        } else {
-            (None, None)
-        };
-        let apis = tokio::task::spawn_blocking(move || Apis::from_dir(&spec_dir))
+        let hooks = lifecycle
+            .as_deref()
+            .map(Lifecycle::hooks)
+            .unwrap_or_default();
+        let factory =
+            MilMoveFactory::new(kind, args, spec_dir, wait, start_sim).lifecycle(lifecycle.clone());
+        let ctl = milmove_runner::local_controller(&settings, factory, hooks);
+        let code = milmove_runner::control::run_session(Arc::new(ctl), settings.output, ext)
             .await
-            .map_err(|e| format!("loading the specs failed: {e}"))?
-            .map_err(|e| e.to_string())?;
-        let needs_mutual = selected.iter().any(|s| s.spec.mutual_tls);
-        let needs_plain = selected.iter().any(|s| !s.spec.mutual_tls);
-        let target = Target::new(env.clone(), &args, sim.as_ref(), needs_mutual, needs_plain)?;
-        let classes = build_classes(&selected, &target, &apis, args.store_size, wait)?;
-        settings.run.host = Some(match &sim {
-            Some(sim) => format!("sim ({})", sim.hosts.mtls_url),
-            None => env.to_string(),
-        });
-        milmove_runner::run_settings(settings, classes, Hooks::default())
-            .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string());
+        if let Some(lifecycle) = &lifecycle {
+            print!("{}", lifecycle.summary());
+        }
+        code
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     result
@@ -175,13 +205,47 @@ pub fn build_classes(
     store_size: usize,
     wait: milmove_runner::Wait,
 ) -> Result<Vec<UserClass>, String> {
+    let tags = TagFilter::default();
+    let build = BuildOptions {
+        store_size,
+        wait,
+        lifecycle: None,
+        tags: &tags,
+    };
+    build_lifecycle_classes(selected, target, apis, &build)
+}
+
+/// How [`build_lifecycle_classes`] builds the classes.
+pub struct BuildOptions<'a> {
+    /// Objects kept per kind in each data store.
+    pub store_size: usize,
+    /// Wait between tasks.
+    pub wait: milmove_runner::Wait,
+    /// The lifecycle flows, in a lifecycle run.
+    pub lifecycle: Option<&'a Lifecycle>,
+    /// `-T`/`-E`, which lifecycle users apply to their classes' own tasks.
+    pub tags: &'a TagFilter,
+}
+
+/// The runner's classes for a selection, lifecycle classes for the roles of a lifecycle run:
+/// one shared state per store group (whose stores keep out the flows' moves in a lifecycle
+/// run).
+pub fn build_lifecycle_classes(
+    selected: &[Selected],
+    target: &Target,
+    apis: &Arc<Apis>,
+    build: &BuildOptions<'_>,
+) -> Result<Vec<UserClass>, String> {
     let mut groups: Vec<(StoreGroup, Arc<Shared>)> = Vec::new();
     let mut classes = Vec::with_capacity(selected.len());
     for s in selected {
         let shared = match groups.iter().find(|(g, _)| *g == s.group) {
             Some((_, shared)) => shared.clone(),
             None => {
-                let shared = Shared::new(apis.clone(), store_size);
+                let shared = match build.lifecycle {
+                    Some(l) => Shared::excluding(apis.clone(), build.store_size, l.hub.exclusion()),
+                    None => Shared::new(apis.clone(), build.store_size),
+                };
                 groups.push((s.group, shared.clone()));
                 shared
             }
@@ -190,9 +254,14 @@ pub fn build_classes(
             host: target.host(s.spec.domain, s.spec.is_api)?,
             tls: target.tls(s.spec.mutual_tls),
             weight: s.weight,
-            wait,
+            wait: build.wait,
         };
-        classes.push(s.spec.build(&shared, options));
+        classes.push(match (build.lifecycle, s.role) {
+            (Some(l), Some(role)) => {
+                crate::flows::class::build(&s.spec, role, &l.hub, &shared, options, build.tags)
+            }
+            _ => s.spec.build(&shared, options),
+        });
     }
     Ok(classes)
 }

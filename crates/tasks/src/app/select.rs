@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use super::args::AppArgs;
 use crate::catalog::ClassSpec;
 use crate::classes;
+use crate::flows::catalog as flow_catalog;
+use crate::flows::role::Role;
 
 /// The three binaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,10 +50,22 @@ pub struct Selected {
     pub weight: u32,
     /// Whose data stores it shares.
     pub group: StoreGroup,
+    /// In a lifecycle run, the role its users play in the flows (`None`: the class runs on its
+    /// own, as outside lifecycle runs).
+    pub role: Option<Role>,
 }
 
 /// The classes of `kind` (all of them with `--all`), leaving out weight-0 classes.
 pub fn select(kind: AppKind, args: &AppArgs) -> Vec<Selected> {
+    candidates(kind, args)
+        .into_iter()
+        .filter(|s| s.weight > 0)
+        .collect()
+}
+
+/// The classes of `kind` (all of them with `--all`) with their flag weights, weight-0 classes
+/// included (the web UI's class picker offers them).
+pub fn candidates(kind: AppKind, args: &AppArgs) -> Vec<Selected> {
     let prime = [
         (
             classes::prime_user(),
@@ -91,20 +105,37 @@ pub fn select(kind: AppKind, args: &AppArgs) -> Vec<Selected> {
         args.customer_user_weight,
         StoreGroup::Customer,
     )];
+    let lifecycle = args.lifecycle_mode();
     let mut chosen = Vec::new();
-    if args.all || kind == AppKind::Prime {
-        chosen.extend(prime);
-    }
-    if args.all || kind == AppKind::Office {
-        chosen.extend(office);
-    }
-    if args.all || kind == AppKind::Milmove {
-        chosen.extend(customer);
+    if lifecycle && !args.all {
+        // The classes of the roles the flows need.
+        let roles = flow_catalog::parse_mix(&args.flows)
+            .map(|w| flow_catalog::roles_of(&w))
+            .unwrap_or_else(|_| Role::ALL.to_vec());
+        chosen.extend(
+            prime
+                .into_iter()
+                .chain(office)
+                .chain(customer)
+                .filter(|(spec, _, _)| {
+                    Role::of_class(spec.name).is_some_and(|r| roles.contains(&r))
+                }),
+        );
+    } else {
+        if args.all || kind == AppKind::Prime {
+            chosen.extend(prime);
+        }
+        if args.all || kind == AppKind::Office {
+            chosen.extend(office);
+        }
+        if args.all || kind == AppKind::Milmove {
+            chosen.extend(customer);
+        }
     }
     chosen
         .into_iter()
-        .filter(|(_, weight, _)| *weight > 0)
         .map(|(spec, weight, group)| Selected {
+            role: Role::of_class(spec.name).filter(|_| lifecycle),
             spec,
             weight,
             group,
@@ -127,6 +158,29 @@ pub fn list_text(selected: &[Selected]) -> String {
             if spec.mutual_tls { ", mutual TLS" } else { "" },
             spec.tags.join(", ")
         );
+        if let Some(role) = s.role {
+            let turn = if role == Role::Customer {
+                "starts a lifecycle flow on half its turns (when there is room), checks its last move on the others".to_string()
+            } else {
+                format!("takes the next lifecycle flow from the {role} queue and runs its step")
+            };
+            let _ = writeln!(
+                out,
+                "  lifecycle ({role}, tag {}): {turn}; with nothing to do it runs these tasks:",
+                crate::flows::class::LIFECYCLE_TAG
+            );
+            if role == Role::Customer {
+                let _ = writeln!(
+                    out,
+                    "    {:<40} {:<28} tags: {:<60} GET {}",
+                    "check_my_move",
+                    "weight 1",
+                    spec.tags.join(", "),
+                    crate::flows::steps::customer::SHOW_MOVE
+                );
+                continue;
+            }
+        }
         for (set, task) in spec.all_tasks() {
             let place = match set {
                 Some(set) if set.sequential => format!("{} step", set.name),
