@@ -258,7 +258,14 @@ fn service_item_status(store: &Store, call: &Call<'_>) -> Outcome {
     let status = call
         .body_str("status")
         .ok_or_else(|| ApiError::invalid("status", "status is required"))?;
-    let item = store.set_service_item_status(&id, tag, status, call.body_str("rejectionReason"))?;
+    let item = store
+        .set_service_item_status(&id, tag, status, call.body_str("rejectionReason"))
+        .map_err(|e| match e {
+            // GHC declares no 409: MilMove's service item updater answers what it refuses
+            // with a 422 (InvalidInputError).
+            StateError::Conflict(message) => ApiError::invalid("status", message),
+            other => other.into(),
+        })?;
     store.route_move(&item.move_id)?;
     call.reply(StatusCode::OK, shape::service_item(&item))
 }
