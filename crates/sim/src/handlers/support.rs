@@ -151,11 +151,14 @@ fn create_move(sim: &SimState, call: &Call<'_>) -> Outcome {
 fn make_available(sim: &SimState, call: &Call<'_>) -> Outcome {
     let id = call.path_uuid("moveTaskOrderID")?;
     let tag = call.if_match()?;
-    let mv = sim.store.approve_move(&id, Some(tag)).map_err(|e| match e {
-        // Support declares no 409 here: MilMove's handler answers 422 (InvalidInputError).
-        StateError::Conflict(message) => ApiError::invalid("status", message),
-        other => other.into(),
-    })?;
+    let mv = sim
+        .store
+        .approve_move(&id, Some(tag))
+        .map_err(|e| match e {
+            // Support declares no 409 here: MilMove's handler answers 422 (InvalidInputError).
+            StateError::Conflict(message) => ApiError::invalid("status", message),
+            other => other.into(),
+        })?;
     call.reply(StatusCode::OK, shape::move_task_order(&sim.store, &mv))
 }
 

@@ -6,14 +6,17 @@ use uuid::Uuid;
 use super::model::{unique_now, ServiceItem};
 use super::{check_etag, not_found, transitions, StateError, StateResult, Store};
 
-/// The items MilMove creates with a first-day SIT item (`mto_service_item_creator.go`:
-/// DOFSIT → DOASIT, DOPSIT, DOSFSC; DDFSIT → DDASIT, DDDSIT, DDSFSC).
+/// The items created with a first-day SIT item. MilMove's `mto_service_item_creator.go`
+/// creates DOFSIT → DOASIT, DOPSIT, DOSFSC and DDFSIT → DDASIT, DDDSIT, DDSFSC; the SIT fuel
+/// surcharges (DOSFSC, DDSFSC and the international ones) are left out here: the Prime and
+/// Support specs cannot express their codes (their `ReServiceCode` enums lack them), so MilMove
+/// lists them against its own specs, and an item the Prime cannot see it cannot bill either.
 pub fn sit_companions(code: &str) -> &'static [&'static str] {
     match code {
-        "DOFSIT" => &["DOASIT", "DOPSIT", "DOSFSC"],
-        "DDFSIT" => &["DDASIT", "DDDSIT", "DDSFSC"],
-        "IOFSIT" => &["IOASIT", "IOPSIT", "IOSFSC"],
-        "IDFSIT" => &["IDASIT", "IDDSIT", "IDSFSC"],
+        "DOFSIT" => &["DOASIT", "DOPSIT"],
+        "DDFSIT" => &["DDASIT", "DDDSIT"],
+        "IOFSIT" => &["IOASIT", "IOPSIT"],
+        "IDFSIT" => &["IDASIT", "IDDSIT"],
         _ => &[],
     }
 }
