@@ -111,7 +111,7 @@ fn omitted(v: &Value, prop: &Value, root: &Value) -> bool {
     if v.is_null() {
         // Unless omitempty is off and null is allowed, a nil pointer or slice is left out
         // (for arrays MilMove writes `null`, which its own schema refuses: leave it out).
-        return !(prop.get("nullable") == Some(&Value::Bool(true)) && !omitempty);
+        return prop.get("nullable") != Some(&Value::Bool(true)) || omitempty;
     }
     if !omitempty || is_pointer(prop) {
         return false;

@@ -43,81 +43,94 @@ pub fn sample_address(n: usize) -> Map<String, Value> {
     }))
 }
 
-/// Real MilMove duty locations: (name as MilMove writes it, street, town, state, ZIP, county,
-/// the GBLOC of its transportation office, affiliation). Towns, ZIPs and GBLOCs come from
-/// MilMove's transportation-office data (Fort Eisenhower, GA 30813 is also its default test
-/// duty location).
-const DUTY_LOCATIONS: [(&str, &str, &str, &str, &str, &str, &str, &str); 7] = [
-    (
-        "Fort Eisenhower, GA 30813",
-        "307 Chamberlain Ave",
-        "Fort Eisenhower",
-        "GA",
-        "30813",
-        "RICHMOND",
-        "CNNQ",
-        "ARMY",
-    ),
-    (
-        "Fort Sam Houston, TX 78234",
-        "2484 Stanley Rd",
-        "San Antonio",
-        "TX",
-        "78234",
-        "BEXAR",
-        "HAFC",
-        "ARMY",
-    ),
-    (
-        "Fort Bragg, NC 28310",
-        "2843 Normandy Dr",
-        "Fort Bragg",
-        "NC",
-        "28310",
-        "CUMBERLAND",
-        "BKAS",
-        "ARMY",
-    ),
-    (
-        "Fort Carson, CO 80913",
-        "1661 O'Connell Blvd",
-        "Fort Carson",
-        "CO",
-        "80913",
-        "EL PASO",
-        "KKFA",
-        "ARMY",
-    ),
-    (
-        "JB Lewis-McChord, WA 98433",
-        "2150 Liggett Ave",
-        "Joint Base Lewis-McChord",
-        "WA",
-        "98433",
-        "PIERCE",
-        "JEAT",
-        "ARMY",
-    ),
-    (
-        "Fort Hood, TX 76544",
-        "18010 TJ Mills Blvd",
-        "Fort Hood",
-        "TX",
-        "76544",
-        "BELL",
-        "HBAT",
-        "ARMY",
-    ),
-    (
-        "MCAS Yuma, AZ 85369",
-        "Spears St",
-        "Yuma",
-        "AZ",
-        "85369",
-        "YUMA",
-        "LKNQ",
-        "MARINES",
-    ),
+/// A real MilMove duty location to seed.
+struct SeedLocation {
+    /// The name as MilMove writes it (`Town, ST ZIP`).
+    name: &'static str,
+    street: &'static str,
+    city: &'static str,
+    state: &'static str,
+    zip: &'static str,
+    county: &'static str,
+    /// The GBLOC of its transportation office.
+    gbloc: &'static str,
+    affiliation: &'static str,
+}
+
+/// Real MilMove duty locations. Towns, ZIPs and GBLOCs come from MilMove's
+/// transportation-office data (Fort Eisenhower, GA 30813 is also its default test duty
+/// location).
+const DUTY_LOCATIONS: [SeedLocation; 7] = [
+    SeedLocation {
+        name: "Fort Eisenhower, GA 30813",
+        street: "307 Chamberlain Ave",
+        city: "Fort Eisenhower",
+        state: "GA",
+        zip: "30813",
+        county: "RICHMOND",
+        gbloc: "CNNQ",
+        affiliation: "ARMY",
+    },
+    SeedLocation {
+        name: "Fort Sam Houston, TX 78234",
+        street: "2484 Stanley Rd",
+        city: "San Antonio",
+        state: "TX",
+        zip: "78234",
+        county: "BEXAR",
+        gbloc: "HAFC",
+        affiliation: "ARMY",
+    },
+    SeedLocation {
+        name: "Fort Bragg, NC 28310",
+        street: "2843 Normandy Dr",
+        city: "Fort Bragg",
+        state: "NC",
+        zip: "28310",
+        county: "CUMBERLAND",
+        gbloc: "BKAS",
+        affiliation: "ARMY",
+    },
+    SeedLocation {
+        name: "Fort Carson, CO 80913",
+        street: "1661 O'Connell Blvd",
+        city: "Fort Carson",
+        state: "CO",
+        zip: "80913",
+        county: "EL PASO",
+        gbloc: "KKFA",
+        affiliation: "ARMY",
+    },
+    SeedLocation {
+        name: "JB Lewis-McChord, WA 98433",
+        street: "2150 Liggett Ave",
+        city: "Joint Base Lewis-McChord",
+        state: "WA",
+        zip: "98433",
+        county: "PIERCE",
+        gbloc: "JEAT",
+        affiliation: "ARMY",
+    },
+    SeedLocation {
+        name: "Fort Hood, TX 76544",
+        street: "18010 TJ Mills Blvd",
+        city: "Fort Hood",
+        state: "TX",
+        zip: "76544",
+        county: "BELL",
+        gbloc: "HBAT",
+        affiliation: "ARMY",
+    },
+    SeedLocation {
+        name: "MCAS Yuma, AZ 85369",
+        street: "Spears St",
+        city: "Yuma",
+        state: "AZ",
+        zip: "85369",
+        county: "YUMA",
+        gbloc: "LKNQ",
+        affiliation: "MARINES",
+    },
 ];
 
 /// The entitlement MilMove gives an E-5 (JTR weights; SIT days, pro-gear and OCIE as its
@@ -150,18 +163,18 @@ impl Store {
             ..Store::default()
         };
         let now = unique_now();
-        for (name, street, city, state, zip, county, gbloc, affiliation) in DUTY_LOCATIONS {
+        for d in DUTY_LOCATIONS {
             let address_id = store.add_address(obj(json!({
-                "streetAddress1": street, "city": city, "state": state, "postalCode": zip,
-                "county": county, "country": "US",
+                "streetAddress1": d.street, "city": d.city, "state": d.state,
+                "postalCode": d.zip, "county": d.county, "country": "US",
             })));
             store.duty_locations.push(DutyLocation {
                 id: Uuid::new_v4(),
-                name: name.to_string(),
+                name: d.name.to_string(),
                 address_id,
-                affiliation: affiliation.into(),
-                gbloc: gbloc.into(),
-                postal_code: zip.into(),
+                affiliation: d.affiliation.into(),
+                gbloc: d.gbloc.into(),
+                postal_code: d.zip.into(),
                 created_at: now,
             });
         }
