@@ -6,8 +6,10 @@
 //! ```
 //! `--wait 0` removes the wait between tasks; `--wait 0.5..1.0` (the default) waits a random
 //! 0.5–1 s. `--reqwest-only` sends everything through reqwest instead of the direct
-//! HTTP/1.1 path (to compare their costs). Without `--headless` it serves the web UI on
-//! http://127.0.0.1:8089 (the example's only use of the `milmove-ui` dev-dependency).
+//! HTTP/1.1 path (to compare their costs). An `https://` host works the same way (the direct
+//! path over TLS, public roots; `--insecure` for a server with a private CA). Without
+//! `--headless` it serves the web UI on http://127.0.0.1:8089 (the example's only use of the
+//! `milmove-ui` dev-dependency).
 
 use clap::Parser;
 use milmove_runner::rand::RngExt;

@@ -21,6 +21,7 @@ pub struct UserClass {
     pub(crate) client_hook: Option<ClientHook>,
     pub(crate) client_settings: Option<ClientSettings>,
     pub(crate) reqwest_only: bool,
+    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
     pub(crate) imp: Arc<dyn ClassImpl>,
 }
 
@@ -67,6 +68,26 @@ impl UserClass {
     /// The class's own host, if set.
     pub fn host(&self) -> Option<&str> {
         self.host.as_deref()
+    }
+
+    /// Whether any task of the class may run under `tags` (a class with none is left out of
+    /// a run, as [`Runner`](crate::Runner) does).
+    pub fn has_runnable_tasks(&self, tags: &TagFilter) -> bool {
+        self.imp.prepare(&self.name, tags, &mut |_| {}).is_some()
+    }
+
+    /// How the class is dispatched (name, weight, fixed count).
+    pub fn dispatch_class(&self) -> crate::DispatchClass {
+        crate::DispatchClass {
+            name: self.name.clone(),
+            weight: self.weight,
+            fixed_count: self.fixed_count,
+        }
+    }
+
+    /// The class's TLS client configuration, if it gave one ([`UserClassBuilder::tls`]).
+    pub fn tls(&self) -> Option<&Arc<rustls::ClientConfig>> {
+        self.tls.as_ref()
     }
 
     /// The same class with another weight (e.g. chosen on the web UI's start form).
@@ -137,6 +158,7 @@ pub struct UserClassBuilder<S> {
     client_hook: Option<ClientHook>,
     client_settings: Option<ClientSettings>,
     reqwest_only: bool,
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl<S: Send + 'static> UserClassBuilder<S> {
@@ -154,6 +176,7 @@ impl<S: Send + 'static> UserClassBuilder<S> {
             client_hook: None,
             client_settings: None,
             reqwest_only: false,
+            tls: None,
         }
     }
 
@@ -228,8 +251,36 @@ impl<S: Send + 'static> UserClassBuilder<S> {
         self
     }
 
-    /// Customise the class's shared `reqwest::ClientBuilder` (built once per class), e.g.
-    /// `|b| b.use_preconfigured_tls(tls_config.clone())` for mutual TLS.
+    /// The TLS client configuration of this class's `https://` requests: its client
+    /// certificate (mutual TLS), server verification (roots, CA bundle), resumption and ALPN.
+    /// Both HTTP paths use it: the direct path (each user's own connection, wrapped in rustls)
+    /// and reqwest. `--insecure` replaces only its server-certificate check. A configuration
+    /// that offers HTTP/2 (`h2` in its ALPN protocols) sends every request through reqwest.
+    ///
+    /// ```
+    /// use milmove_runner::rustls::{self, ClientConfig, RootCertStore};
+    /// use milmove_runner::UserClass;
+    /// use std::sync::Arc;
+    /// let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let config = ClientConfig::builder_with_provider(provider)
+    ///     .with_safe_default_protocol_versions()
+    ///     .unwrap()
+    ///     .with_root_certificates(RootCertStore::empty()) // add the CA bundle here
+    ///     .with_no_client_auth(); // or .with_client_auth_cert(chain, key) for mutual TLS
+    /// let class = UserClass::builder::<()>("PrimeUser")
+    ///     .host("https://api.example.mil")
+    ///     .tls(Arc::new(config))
+    ///     .build();
+    /// assert!(class.tls().is_some());
+    /// ```
+    pub fn tls(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
+    /// Customise the class's shared `reqwest::ClientBuilder` (built once per class). A class
+    /// with such a hook sends every request through reqwest (the hook may change anything);
+    /// for TLS and mutual TLS give the configuration with [`tls`](Self::tls) instead.
     pub fn client(
         mut self,
         hook: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
@@ -244,11 +295,13 @@ impl<S: Send + 'static> UserClassBuilder<S> {
         self
     }
 
-    /// Send every request through the class's `reqwest::Client`. By default, plain `http://`
-    /// requests to the class's host take a direct HTTP/1.1 path instead (one keep-alive
-    /// connection per user, written and read inline: several times less CPU per request),
-    /// unless the class has a [`client`](Self::client) hook or a proxy is set in the
-    /// environment. Requests, statistics, cookies, redirects and timeouts behave the same.
+    /// Send every request through the class's `reqwest::Client`. By default, `http://` and
+    /// `https://` requests to the class's host take a direct HTTP/1.1 path instead (one
+    /// keep-alive connection per user, TLS through rustls with the class's
+    /// [`tls`](Self::tls) configuration, written and read inline: several times less CPU per
+    /// request), unless the class has a [`client`](Self::client) hook, its TLS configuration
+    /// offers HTTP/2, or a proxy is set in the environment. Requests, statistics, cookies,
+    /// redirects, timeouts and failure texts behave the same.
     pub fn reqwest_only(mut self) -> Self {
         self.reqwest_only = true;
         self
@@ -271,6 +324,7 @@ impl<S: Send + 'static> UserClassBuilder<S> {
             client_hook: self.client_hook,
             client_settings: self.client_settings,
             reqwest_only: self.reqwest_only,
+            tls: self.tls,
             imp: Arc::new(def),
         }
     }

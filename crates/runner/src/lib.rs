@@ -67,8 +67,9 @@
 //!
 //! * [`UserClass::builder`] / [`UserClass::with_state`]: name, `weight` or `fixed_count`,
 //!   [`Wait`] (`between`, `constant`, `constant_pacing`, `constant_throughput`), `host`,
-//!   `on_start`/`on_stop`, `task`/`tagged`/`with_task`/`set`, and `client(|b| ...)` to customise the
-//!   class's one shared `reqwest::ClientBuilder` (e.g. `use_preconfigured_tls` for mutual TLS).
+//!   `on_start`/`on_stop`, `task`/`tagged`/`with_task`/`set`, `tls(config)` for the class's
+//!   rustls client configuration (mutual TLS, CA bundle), and `client(|b| ...)` to customise the
+//!   class's one shared `reqwest::ClientBuilder` (which sends all its requests through reqwest).
 //! * [`TaskSet::random`] / [`TaskSet::sequential`], nested with `set`; [`User::interrupt`] returns
 //!   to the parent set. A set (or class) left with nothing runnable after `-T`/`-E` is reported
 //!   once and skipped.
@@ -90,6 +91,11 @@
 //!   metrics use ([`control::LocalController`] wraps a `Runner`; a cluster master implements it
 //!   too). [`run_with_extensions`] serves the web UI (unless `--headless`) through the
 //!   [`control::Extensions`] an app passes in (e.g. from `milmove-ui`).
+//! * Distributed runs (crate `milmove-cluster`): [`distribute`] shares users out over workers
+//!   as Locust does; [`ShareRunner`] runs a worker's per-class counts, changeable live;
+//!   [`StatsHub::take_delta`](stats::StatsHub::take_delta) and
+//!   [`StatsHub::apply_delta`](stats::StatsHub::apply_delta) carry exact statistics to the
+//!   master.
 //! * Load shapes: `--stages 10:5:30s,50:10:2m` ([`Stages`]) or any [`LoadShape`].
 //! * Open model: `--arrival-rate N` starts N iterations per second on a fixed schedule (users
 //!   claim slots with one atomic increment); response times are also recorded from the
@@ -127,8 +133,9 @@ pub use cli::{
 };
 pub use config::{RunnerArgs, Settings};
 pub use error::{RunnerError, TaskError, TaskResult};
-pub use exec::dispatch::{DispatchClass, Dispatcher};
+pub use exec::dispatch::{distribute, DispatchClass, Dispatcher, WorkerShare};
 pub use exec::runner::{EndReason, RunConfig, RunOutcome, RunPhase, RunStatus, Runner};
+pub use exec::share::{ShareRunner, ShareStatus};
 pub use filter::TagFilter;
 pub use hooks::{Hooks, TestHook, TestInfo};
 pub use http::{ClientSettings, HttpClient, Request, Response};
@@ -142,6 +149,8 @@ pub use wait::Wait;
 pub use rand;
 /// The `reqwest` crate this engine uses (client builder hooks, methods, headers).
 pub use reqwest;
+/// The `rustls` crate this engine uses (the client configuration of [`UserClassBuilder::tls`]).
+pub use rustls;
 
 /// A deterministic fast random generator (the type of [`User::rng`]), for tests and examples.
 pub fn seeded_rng(seed: u64) -> rand::rngs::SmallRng {

@@ -1,14 +1,23 @@
-//! The direct HTTP/1.1 path against a hand-written server: chunked bodies, `Connection:
-//! close`, HTTP/1.0 read-to-close bodies, a keep-alive connection the server drops (the
-//! request is sent again on a fresh one), invalid responses; and the same user code through
-//! `reqwest_only` gives the same statistics and response headers.
+//! The direct HTTP/1.1 path against a hand-written server, over plain TCP and over TLS:
+//! chunked bodies, `Connection: close`, HTTP/1.0 read-to-close bodies, a keep-alive
+//! connection the server drops after answering (seen before the next request is written: it
+//! goes on a fresh connection, sent once), invalid responses, a same-origin redirect that sets
+//! a cookie, and a redirect to another origin (handed to reqwest, which uses the class's TLS
+//! configuration and the user's cookies); and the same user code through `reqwest_only`
+//! gives the same statistics, response headers and failure texts. (Faults at random, at
+//! scale: `faults.rs`; TLS failures: `direct_tls.rs`.)
 
+mod support;
+
+use milmove_runner::rustls::ClientConfig;
 use milmove_runner::{EndReason, Hooks, RunConfig, Runner, TaskError, TaskResult, User, UserClass};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use support::certs::{client_config, server_config, TestCa};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 struct RawServer {
     url: String,
@@ -16,20 +25,33 @@ struct RawServer {
     connections: Arc<AtomicU64>,
 }
 
-/// Reads request heads and answers by path; counts requests and connections.
-async fn raw_server() -> RawServer {
+/// Reads request heads and answers by path; counts requests and connections. `elsewhere`:
+/// where `/elsewhere` redirects to.
+async fn raw_server(tls: Option<TlsAcceptor>, elsewhere: Option<String>) -> RawServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}", listener.local_addr().unwrap());
     let requests = Arc::new(AtomicU64::new(0));
     let connections = Arc::new(AtomicU64::new(0));
     let (r, c) = (requests.clone(), connections.clone());
+    let elsewhere = Arc::new(elsewhere.unwrap_or_default());
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 return;
             };
             c.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(serve(stream, r.clone()));
+            let (r, elsewhere, tls) = (r.clone(), elsewhere.clone(), tls.clone());
+            tokio::spawn(async move {
+                match tls {
+                    None => serve(stream, r, &elsewhere).await,
+                    Some(acceptor) => {
+                        if let Ok(s) = acceptor.accept(stream).await {
+                            serve(s, r, &elsewhere).await;
+                        }
+                    }
+                }
+            });
         }
     });
     RawServer {
@@ -39,7 +61,11 @@ async fn raw_server() -> RawServer {
     }
 }
 
-async fn serve(mut stream: TcpStream, requests: Arc<AtomicU64>) {
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    requests: Arc<AtomicU64>,
+    elsewhere: &str,
+) {
     let mut buf = Vec::new();
     loop {
         let head_end = loop {
@@ -71,11 +97,15 @@ async fn serve(mut stream: TcpStream, requests: Arc<AtomicU64>) {
                 true,
             ),
             "/http10" => ("HTTP/1.0 200 OK\r\n\r\nold body".into(), true),
-            // Keep-alive by the headers, but the server drops the connection right after.
+            // Keep-alive by the headers, but the server closes the connection right after.
             "/once" => ("HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nonce".into(), true),
             "/garbage" => ("NOT HTTP AT ALL\r\n\r\n".into(), true),
             "/redirect" => (
                 "HTTP/1.1 303 See Other\r\nlocation: /landing\r\nset-cookie: s=1; Path=/\r\ncontent-length: 0\r\n\r\n".into(),
+                false,
+            ),
+            "/elsewhere" => (
+                format!("HTTP/1.1 302 Found\r\nlocation: {elsewhere}/landing\r\ncontent-length: 0\r\n\r\n"),
                 false,
             ),
             "/landing" => (
@@ -84,7 +114,12 @@ async fn serve(mut stream: TcpStream, requests: Arc<AtomicU64>) {
             ),
             _ => ("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".into(), false),
         };
-        if stream.write_all(reply.as_bytes()).await.is_err() || close {
+        if stream.write_all(reply.as_bytes()).await.is_err() || stream.flush().await.is_err() {
+            return;
+        }
+        if close {
+            // A clean close: TLS close_notify, then FIN.
+            let _ = stream.shutdown().await;
             return;
         }
     }
@@ -103,6 +138,7 @@ async fn tour(u: &mut User<Log>) -> TaskResult {
         "/garbage",
         "/",
         "/redirect",
+        "/elsewhere",
     ] {
         let r = u.get(path).send().await;
         // Response headers, as a task sees them (repeated names keep every value in order).
@@ -130,13 +166,36 @@ async fn tour(u: &mut User<Log>) -> TaskResult {
     Err(TaskError::stop_user())
 }
 
-async fn run_tour(reqwest_only: bool) -> (Vec<String>, u64, u64, u64, u64) {
-    let server = raw_server().await;
+struct Tour {
+    seen: Vec<String>,
+    reported: u64,
+    failures: u64,
+    /// Requests both servers read.
+    served: u64,
+    /// Connections the class's own server accepted.
+    conns: u64,
+}
+
+async fn run_tour(reqwest_only: bool, tls: bool) -> Tour {
+    let ca = TestCa::new("tour CA");
+    let (acceptor, client): (Option<TlsAcceptor>, Option<Arc<ClientConfig>>) = if tls {
+        (
+            Some(TlsAcceptor::from(server_config(&ca, None))),
+            Some(client_config(&ca, None)),
+        )
+    } else {
+        (None, None)
+    };
+    let other = raw_server(acceptor.clone(), None).await;
+    let server = raw_server(acceptor, Some(other.url.clone())).await;
     let log: Log = Arc::default();
     let l2 = log.clone();
     let mut builder = UserClass::with_state("Tour", move || l2.clone()).task(1, tour);
     if reqwest_only {
         builder = builder.reqwest_only();
+    }
+    if let Some(c) = client {
+        builder = builder.tls(c);
     }
     let cfg = RunConfig {
         host: Some(server.url.clone()),
@@ -150,50 +209,57 @@ async fn run_tour(reqwest_only: bool) -> (Vec<String>, u64, u64, u64, u64) {
     assert_eq!(outcome.reason, EndReason::AllUsersStopped);
     let snap = runner.stats().snapshot();
     let seen = log.lock().unwrap().clone();
-    (
+    Tour {
         seen,
-        snap.total.num_requests,
-        snap.total.num_failures,
-        server.requests.load(Ordering::SeqCst),
-        server.connections.load(Ordering::SeqCst),
-    )
+        reported: snap.total.num_requests,
+        failures: snap.total.num_failures,
+        served: server.requests.load(Ordering::SeqCst) + other.requests.load(Ordering::SeqCst),
+        conns: server.connections.load(Ordering::SeqCst),
+    }
+}
+
+fn expected_tour() -> Vec<&'static str> {
+    vec![
+        r#"/chunked 200 hello world ["a", "b, c"]"#,
+        "/once 200 once",
+        "/ 200 ok",
+        "/close 200 ok",
+        "/http10 200 old body",
+        "/garbage 0 invalid response",
+        "/ 200 ok",
+        "/redirect 200 s=1",
+        // Another origin (same host, another port): the cookie (host-wide) goes along.
+        "/elsewhere 200 s=1",
+    ]
+}
+
+async fn check_direct_tour(tls: bool) {
+    let t = run_tour(false, tls).await;
+    assert_eq!(t.seen, expected_tour());
+    assert_eq!((t.reported, t.failures), (9, 1));
+    // Each redirect hop is one more request on a server, in the same recorded request.
+    assert_eq!(t.served, 11);
+    // New connections after: /once (closed), /close, /http10, /garbage.
+    assert_eq!(t.conns, 5);
 }
 
 #[tokio::test]
 async fn direct_path_handles_framing_closes_and_redirects() {
-    let (seen, reported, failures, served, conns) = run_tour(false).await;
-    assert_eq!(
-        seen,
-        vec![
-            r#"/chunked 200 hello world ["a", "b, c"]"#,
-            "/once 200 once",
-            "/ 200 ok",
-            "/close 200 ok",
-            "/http10 200 old body",
-            "/garbage 0 request failed",
-            "/ 200 ok",
-            "/redirect 200 s=1",
-        ]
-    );
-    assert_eq!(reported, 8);
-    assert_eq!(failures, 1);
-    // The redirect hop is one more request on the server, in the same recorded request.
-    assert_eq!(served, 9);
-    // New connections after: /once (dropped), /close, /http10, /garbage.
-    assert_eq!(conns, 5);
+    check_direct_tour(false).await;
+}
+
+#[tokio::test]
+async fn direct_tls_path_handles_framing_closes_and_redirects() {
+    check_direct_tour(true).await;
 }
 
 #[tokio::test]
 async fn reqwest_only_gives_the_same_results() {
-    let (direct, ..) = run_tour(false).await;
-    let (seen, reported, failures, served, _) = run_tour(true).await;
-    // Same bodies and statuses; only the wording of the one invalid response may differ.
-    let strip = |v: &[String]| -> Vec<String> {
-        v.iter()
-            .filter(|l| !l.starts_with("/garbage"))
-            .cloned()
-            .collect()
-    };
-    assert_eq!(strip(&seen), strip(&direct));
-    assert_eq!((reported, failures, served), (8, 1, 9));
+    for tls in [false, true] {
+        let direct = run_tour(false, tls).await;
+        let t = run_tour(true, tls).await;
+        // Same bodies, statuses and failure kinds.
+        assert_eq!(t.seen, direct.seen, "tls: {tls}");
+        assert_eq!((t.reported, t.failures, t.served), (9, 1, 11), "tls: {tls}");
+    }
 }

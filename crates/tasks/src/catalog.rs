@@ -140,7 +140,7 @@ impl ClassSpec {
                 .wait(options.wait)
                 .host(options.host);
         if let Some(tls) = options.tls {
-            builder = builder.client(move |b| milmove_hosts::apply_to_reqwest(b, &tls));
+            builder = builder.tls(tls);
         }
         if let Some(on_start) = self.on_start {
             builder = on_start(builder);

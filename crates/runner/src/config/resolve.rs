@@ -136,6 +136,7 @@ impl Settings {
             connect_timeout: connect_timeout.or(defaults.connect_timeout),
             pool_max_idle_per_host: None,
             insecure: a.insecure || file.insecure.unwrap_or(false),
+            idle_timeout: defaults.idle_timeout,
         };
         let csv_full_history = a.csv_full_history || file.csv_full_history.unwrap_or(false);
         let run = RunConfig {

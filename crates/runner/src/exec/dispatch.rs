@@ -3,6 +3,13 @@
 //! weighted classes follow a smooth weighted round-robin over weights normalised so that the
 //! smallest is 2. The order is deterministic, so for N users the class counts are always the
 //! same, and ramping down removes the most recently added users first.
+//!
+//! Across the workers of a distributed run, [`distribute`] shares such a dispatch out: the
+//! per-class totals are those of one process with the same user count, each worker gets an
+//! even share (totals differ by at most one user, and so does each class's count between
+//! workers), the spawn rate is shared out and an arrival rate is split in proportion to the
+//! users. It is a pure function of the worker count, so rebalancing after a worker joins or is
+//! lost is calling it again.
 
 /// A class as the dispatcher sees it.
 #[derive(Debug, Clone)]
@@ -105,6 +112,77 @@ impl Dispatcher {
             .is_empty()
             .then_some(self.fixed_sequence.len())
     }
+}
+
+/// One worker's share of a distributed run, as [`distribute`] computes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerShare {
+    /// Users of each class (indices as in the caller's class slice).
+    pub users_by_class: Vec<usize>,
+    /// The worker's part of the spawn rate (users/s).
+    pub spawn_rate: f64,
+    /// The worker's part of the arrival rate (iterations/s), in open-model runs.
+    pub arrival_rate: Option<f64>,
+}
+
+impl WorkerShare {
+    /// The worker's users, all classes together.
+    pub fn users(&self) -> usize {
+        self.users_by_class.iter().sum()
+    }
+}
+
+/// Shares `users` users of `classes` out over `workers` workers (in the caller's stable order,
+/// e.g. sorted by worker id): the same per-class totals as one process running `users` users
+/// (`fixed_count` honoured), each class spread evenly, and the remainders of consecutive classes
+/// laid end to end round the workers so that worker totals differ by at most one. The spawn rate
+/// is divided evenly (each worker starts about the same number of users, so all finish
+/// together); an arrival rate is split in proportion to each worker's users (evenly when there
+/// are none). Returns one share per worker (none without workers).
+pub fn distribute(
+    classes: &[DispatchClass],
+    users: usize,
+    spawn_rate: f64,
+    arrival_rate: Option<f64>,
+    workers: usize,
+) -> Vec<WorkerShare> {
+    if workers == 0 {
+        return Vec::new();
+    }
+    let totals = Dispatcher::new(classes).counts(users, classes.len());
+    let mut order: Vec<usize> = (0..classes.len()).collect();
+    order.sort_by(|&a, &b| classes[a].name.cmp(&classes[b].name));
+    let mut shares = vec![vec![0usize; classes.len()]; workers];
+    let mut next = 0usize;
+    for &c in &order {
+        let (each, rest) = (totals[c] / workers, totals[c] % workers);
+        for share in shares.iter_mut() {
+            share[c] = each;
+        }
+        for _ in 0..rest {
+            shares[next][c] += 1;
+            next = (next + 1) % workers;
+        }
+    }
+    let placed: usize = totals.iter().sum();
+    shares
+        .into_iter()
+        .map(|users_by_class| {
+            let mine: usize = users_by_class.iter().sum();
+            let arrival_rate = arrival_rate.map(|rate| {
+                if placed == 0 {
+                    rate / workers as f64
+                } else {
+                    rate * mine as f64 / placed as f64
+                }
+            });
+            WorkerShare {
+                users_by_class,
+                spawn_rate: spawn_rate / workers as f64,
+                arrival_rate,
+            }
+        })
+        .collect()
 }
 
 /// nginx's smooth weighted round-robin (as the `roundrobin.smooth` Locust uses).

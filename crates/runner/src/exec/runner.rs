@@ -283,7 +283,7 @@ impl Runner {
 }
 
 /// Tag-filter the classes and build each class's shared client.
-fn prepare(
+pub(super) fn prepare(
     config: &RunConfig,
     classes: &[UserClass],
     sink: &Arc<Sink>,
@@ -302,12 +302,11 @@ fn prepare(
             continue;
         };
         let settings = class.client_settings.as_ref().unwrap_or(&config.client);
-        let client = build_client(settings, class.client_hook.as_ref()).map_err(|e| {
-            RunnerError::Client {
+        let client = build_client(settings, class.client_hook.as_ref(), class.tls.as_ref())
+            .map_err(|e| RunnerError::Client {
                 class: class.name.clone(),
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         let host = class
             .host
             .clone()
@@ -336,6 +335,7 @@ fn prepare(
                 sink.clone(),
                 settings,
                 class.client_hook.is_none() && !class.reqwest_only,
+                class.tls.as_ref(),
             )),
         });
     }

@@ -1,6 +1,7 @@
 //! The life of one user: state, `on_start`, task sets (random / sequential / nested with
 //! interrupt), waits or the arrival-rate schedule, `on_stop`.
 
+pub(crate) use super::arrival::ArrivalSchedule;
 use super::signal::UserSignal;
 use crate::http::{ClassHttp, HttpClient};
 use crate::record::Sink;
@@ -12,7 +13,6 @@ use rand::RngExt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,53 +24,6 @@ pub(crate) struct Plan<S> {
     pub(crate) on_start: Option<SharedFn<S>>,
     pub(crate) on_stop: Option<SharedFn<S>>,
     pub(crate) wait: Wait,
-}
-
-/// The open-model schedule: iteration `k` is due at `start + k × period`, whatever the
-/// response times. Users claim iterations with one atomic increment (no lock, no message).
-pub(crate) struct ArrivalSchedule {
-    start: Instant,
-    period: Duration,
-    /// No iteration is due at or after this instant (the run time's end).
-    end: Option<Instant>,
-    next: AtomicU64,
-    started: AtomicU64,
-}
-
-impl ArrivalSchedule {
-    pub(crate) fn new(start: Instant, per_second: f64, run_time: Option<Duration>) -> Self {
-        Self {
-            start,
-            period: Duration::try_from_secs_f64(1.0 / per_second).unwrap_or(Duration::MAX),
-            end: run_time.and_then(|t| start.checked_add(t)),
-            next: AtomicU64::new(0),
-            started: AtomicU64::new(0),
-        }
-    }
-
-    /// Claim the next iteration; returns its intended start, or `None` if it would fall
-    /// after the end of the run.
-    pub(crate) fn claim(&self) -> Option<Instant> {
-        let k = self.next.fetch_add(1, Ordering::Relaxed);
-        let offset = self.period.as_secs_f64() * k as f64;
-        // An offset beyond what a clock can hold is never due.
-        let due = Duration::try_from_secs_f64(offset)
-            .ok()
-            .and_then(|o| self.start.checked_add(o))?;
-        match self.end {
-            Some(end) if due >= end => None,
-            _ => Some(due),
-        }
-    }
-
-    fn mark_started(&self) {
-        self.started.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Iterations started so far.
-    pub(crate) fn started(&self) -> u64 {
-        self.started.load(Ordering::Relaxed)
-    }
 }
 
 /// Everything run-wide a user needs.

@@ -1,36 +1,48 @@
-//! The direct path for plain `http://` requests to the class's own host.
+//! The direct path for `http://` and `https://` requests to the class's own host.
 //!
 //! reqwest sends every request through hyper's pool and a separate connection task (two task
-//! wake-ups and a channel per request) and re-parses the URL. For plain HTTP/1.1 keep-alive
-//! traffic, the bulk of a load test, each user instead keeps ONE connection of its own and
-//! writes the request / reads the response inline in its task: no lock, no channel, no
-//! second task. Behaviour matches the reqwest path: the same headers (`user-agent`,
-//! `accept: */*`, the user's cookies), timeouts, up to 10 redirects (same-origin hops here;
-//! a hop elsewhere is handed to reqwest), and failures described the same way.
+//! wake-ups and a channel per request) and re-parses the URL. For HTTP/1.1 keep-alive
+//! traffic, the bulk of a load test, each user instead keeps ONE connection of its own (plain
+//! TCP, or TLS through rustls with the class's client configuration) and writes the request /
+//! reads the response inline in its task: no lock, no channel, no second task. Behaviour
+//! matches the reqwest path: the same headers (`user-agent`, `accept: */*`, the user's
+//! cookies), timeouts, up to 10 redirects (same-origin hops here; a hop elsewhere is handed to
+//! reqwest), and failures described the same way.
+//!
+//! Nothing is ever sent twice: before a request is written to a kept-alive connection, the
+//! socket is asked whether the server has closed it (see [`Conn::peer_closed`]), and a
+//! request that fails after it was written is recorded as failed, with what happened.
 //!
 //! It is used only when nothing reqwest-specific is configured: no `client(...)` hook on the
-//! class, no proxy in the environment, not disabled with
-//! [`UserClassBuilder::reqwest_only`](crate::UserClassBuilder::reqwest_only); and per request
-//! only for an `http://` URL on the class's host with no body or an in-memory one.
+//! class, no proxy in the environment, no HTTP/2 offered in the class's TLS configuration, not
+//! disabled with [`UserClassBuilder::reqwest_only`](crate::UserClassBuilder::reqwest_only);
+//! and per request only for a URL on the class's scheme, host and port with no body or an
+//! in-memory one.
 
+use super::conn::Conn;
 use super::response::Outcome;
-use super::wire::{self, WireError, WireResponse};
+use super::wire::{self, WireResponse};
+use super::ClientSettings;
 use bytes::Bytes;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{self, HeaderValue};
 use reqwest::{Method, StatusCode};
+use rustls::pki_types::ServerName;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 use url::{Position, Url};
 
-/// A connection idle at least this long is checked for a close by the server before reuse.
-const IDLE_CHECK_AFTER: Duration = Duration::from_secs(1);
 /// Redirects followed at most (as reqwest's default policy).
 const MAX_REDIRECTS: usize = 10;
 
 /// Per class: where and how to connect.
 #[derive(Debug)]
 pub(crate) struct Direct {
+    /// `http` or `https`.
+    scheme: &'static str,
     host: String,
     port: u16,
     /// `Host` header value (`host[:port]`).
@@ -38,13 +50,23 @@ pub(crate) struct Direct {
     user_agent: HeaderValue,
     request_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
+    tls: Option<DirectTls>,
 }
 
-/// One user's connection.
-#[derive(Debug)]
-pub(crate) struct Conn {
-    stream: TcpStream,
-    last_used: Instant,
+/// TLS for the class's host: the connector (the class's shared client configuration, with its
+/// session cache) and the name verified and sent as SNI.
+struct DirectTls {
+    connector: TlsConnector,
+    server_name: ServerName<'static>,
+}
+
+impl std::fmt::Debug for DirectTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectTls")
+            .field("server_name", &self.server_name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the direct path did with a request.
@@ -57,14 +79,20 @@ pub(crate) enum Sent {
 
 impl Direct {
     /// The direct path for a class whose base URL is `base`, or `None` if it cannot apply.
+    /// `tls`: the class's TLS configuration (`--insecure` already applied), if it gave one.
     pub(crate) fn for_class(
         base: Option<&Url>,
         user_agent: &str,
-        request_timeout: Option<Duration>,
-        connect_timeout: Option<Duration>,
+        settings: &ClientSettings,
+        tls: Option<&Arc<rustls::ClientConfig>>,
     ) -> Option<Self> {
         let base = base?;
-        if base.scheme() != "http" || proxy_configured() {
+        let scheme = match base.scheme() {
+            "http" => "http",
+            "https" => "https",
+            _ => return None,
+        };
+        if proxy_configured(scheme) {
             return None;
         }
         let host = base.host_str()?.to_string();
@@ -77,19 +105,37 @@ impl Direct {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
+        let tls = if scheme == "https" {
+            let config = match tls {
+                Some(c) => c.clone(),
+                None => super::tls::default_config(settings.insecure).ok()?,
+            };
+            if !super::tls::direct_capable(&config) {
+                return None;
+            }
+            Some(DirectTls {
+                connector: TlsConnector::from(config),
+                server_name: super::tls::server_name(&connect_host)?,
+            })
+        } else {
+            None
+        };
         Some(Self {
+            scheme,
             host: connect_host,
             port,
             authority,
             user_agent: HeaderValue::from_str(user_agent).ok()?,
-            request_timeout,
-            connect_timeout,
+            request_timeout: settings.request_timeout,
+            connect_timeout: settings.connect_timeout,
+            idle_timeout: settings.idle_timeout,
+            tls,
         })
     }
 
-    /// Whether `url` is plain HTTP on this class's host and port.
+    /// Whether `url` is on this class's scheme, host and port.
     pub(crate) fn serves(&self, url: &Url) -> bool {
-        url.scheme() == "http"
+        url.scheme() == self.scheme
             && url.port_or_known_default() == Some(self.port)
             && url
                 .host_str()
@@ -98,31 +144,30 @@ impl Direct {
 
     /// Send `request` (which [`serves`](Self::serves) accepted, body in memory or none),
     /// timed from `start` (the caller's clock reading when it began the request, also used
-    /// for the connection's idle check and last use: no further clock reads per request).
+    /// as the connection's last use: no further clock reads per request). `written` turns
+    /// true once request bytes were handed to a connection.
     pub(crate) async fn send(
         &self,
         conn: &mut Option<Conn>,
         jar: &mut Option<Box<Jar>>,
         request: reqwest::Request,
         start: Instant,
+        written: &AtomicBool,
     ) -> Sent {
         // A limit too far away to be an `Instant` is no limit.
-        let deadline = request
-            .timeout()
-            .copied()
-            .or(self.request_timeout)
-            .and_then(|t| start.checked_add(t));
-        let run = self.follow(conn, jar, request, start);
-        match deadline {
-            None => run.await,
-            Some(d) => match tokio::time::timeout_at(d.into(), run).await {
+        let limit = request.timeout().copied().or(self.request_timeout);
+        let deadline = limit.and_then(|t| start.checked_add(t));
+        let run = self.follow(conn, jar, request, start, written);
+        match (deadline, limit) {
+            (Some(d), Some(limit)) => match tokio::time::timeout_at(d.into(), run).await {
                 Ok(sent) => sent,
                 Err(_) => {
                     // The exchange was cut in the middle: the connection is unusable.
                     *conn = None;
-                    Sent::Done(Outcome::failed("timeout".to_string()))
+                    Sent::Done(Outcome::failed(super::timeout_text(limit)))
                 }
             },
+            _ => run.await,
         }
     }
 
@@ -132,6 +177,7 @@ impl Direct {
         jar: &mut Option<Box<Jar>>,
         mut request: reqwest::Request,
         start: Instant,
+        written: &AtomicBool,
     ) -> Sent {
         let mut method = request.method().clone();
         let mut url = request.url().clone();
@@ -178,7 +224,7 @@ impl Direct {
                 extra,
                 body.as_deref(),
             );
-            let resp = match self.exchange(conn, &bytes, &method, start).await {
+            let resp = match self.exchange(conn, &bytes, &method, start, written).await {
                 Ok(r) => r,
                 Err(text) => return Sent::Done(Outcome::failed(text)),
             };
@@ -220,38 +266,35 @@ impl Direct {
         Sent::Done(Outcome::failed("redirect error: too many redirects".into()))
     }
 
-    /// One request/response on the user's connection: a connection the server closed while it
-    /// was idle is replaced before sending; an idempotent request whose reused connection turns
-    /// out closed before any response byte is sent once more on a fresh one.
+    /// One request/response on the user's connection. A kept-alive connection is reused only
+    /// if it has been idle less than the idle timeout and the server has not closed it (asked
+    /// of the socket right before writing); otherwise a new one is opened. A request that fails
+    /// once written is never sent again: the failure is the result.
     ///
-    /// `start` is when the request began; it stands for "now" in the idle check and is stored
-    /// as the connection's last use. Idle times are then over-estimated by up to one request's
-    /// duration, which can only cause an extra (cheap) check, never skip a needed one.
+    /// `start` is when the request began; it is stored as the connection's last use. Idle
+    /// times are then over-estimated by up to one request's duration, which can only retire
+    /// a connection a little early, never keep one past the idle timeout.
     async fn exchange(
         &self,
         conn: &mut Option<Conn>,
         bytes: &[u8],
         method: &Method,
         start: Instant,
+        written: &AtomicBool,
     ) -> Result<WireResponse, String> {
-        if conn.as_ref().is_some_and(|c| {
-            start.saturating_duration_since(c.last_used) >= IDLE_CHECK_AFTER
-                && peer_closed(&c.stream)
-        }) {
-            *conn = None;
+        if let Some(c) = conn.as_ref() {
+            let idle_too_long = self
+                .idle_timeout
+                .is_some_and(|t| start.saturating_duration_since(c.last_used) >= t);
+            if idle_too_long || c.peer_closed() {
+                *conn = None;
+            }
         }
-        let reused = conn.is_some();
         let mut current = match conn.take() {
             Some(c) => c,
             None => self.connect().await?,
         };
-        let mut result = wire::exchange(&mut current.stream, bytes, method).await;
-        if reused && idempotent(method) && matches!(result, Err(WireError::ClosedBeforeResponse(_)))
-        {
-            current = self.connect().await?;
-            result = wire::exchange(&mut current.stream, bytes, method).await;
-        }
-        match result {
+        match current.exchange(bytes, method, written).await {
             Ok(r) => {
                 if r.keep_alive {
                     current.last_used = start;
@@ -259,26 +302,51 @@ impl Direct {
                 }
                 Ok(r)
             }
-            Err(e) => Err(format!("request failed: {e}")),
+            Err(e) => Err(e.to_string()),
         }
     }
 
+    /// A new connection: TCP, then the TLS handshake for https, within the connect timeout.
     async fn connect(&self) -> Result<Conn, String> {
-        let connecting = TcpStream::connect((self.host.as_str(), self.port));
-        let stream = match self.connect_timeout {
+        let connecting = async {
+            let stream = TcpStream::connect((self.host.as_str(), self.port))
+                .await
+                .map_err(|e| format!("connection error: {e}"))?;
+            // As reqwest: no Nagle delay on small requests.
+            let _ = stream.set_nodelay(true);
+            match &self.tls {
+                None => Ok(Conn::plain(stream)),
+                Some(tls) => tls
+                    .connector
+                    .connect(tls.server_name.clone(), stream)
+                    .await
+                    .map(Conn::tls)
+                    .map_err(|e| handshake_failed(&e)),
+            }
+        };
+        match self.connect_timeout {
             Some(t) => match tokio::time::timeout(t, connecting).await {
                 Ok(r) => r,
-                Err(_) => return Err("timeout".to_string()),
+                Err(_) => Err(super::connect_timeout_text(t)),
             },
             None => connecting.await,
         }
-        .map_err(|e| format!("connection error: {e}"))?;
-        // As reqwest: no Nagle delay on small requests.
-        let _ = stream.set_nodelay(true);
-        Ok(Conn {
-            stream,
-            last_used: Instant::now(),
-        })
+    }
+}
+
+/// The failure text of a TLS handshake that did not complete.
+fn handshake_failed(e: &std::io::Error) -> String {
+    if let Some(t) = super::tls::rustls_error(e) {
+        return super::tls::describe(t);
+    }
+    match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => {
+            "TLS error: the server closed the connection during the handshake".into()
+        }
+        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+            "TLS error: the connection was reset during the handshake".into()
+        }
+        _ => format!("connection error: {e}"),
     }
 }
 
@@ -308,25 +376,13 @@ fn referer(url: &Url) -> Option<HeaderValue> {
     HeaderValue::from_str(r.as_str()).ok()
 }
 
-fn idempotent(m: &Method) -> bool {
-    matches!(
-        *m,
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
-    )
-}
-
-/// Whether the server has closed (or written unexpectedly on) an idle connection.
-fn peer_closed(stream: &TcpStream) -> bool {
-    let mut probe = [0u8; 1];
-    match stream.try_read(&mut probe) {
-        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
-        Ok(_) => true,
-    }
-}
-
-/// Whether a proxy is configured in the environment (reqwest would use it).
-fn proxy_configured() -> bool {
-    ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
-        .iter()
+/// Whether a proxy for `scheme` is configured in the environment (reqwest would use it).
+fn proxy_configured(scheme: &str) -> bool {
+    let vars: &[&str] = if scheme == "https" {
+        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    vars.iter()
         .any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()))
 }

@@ -1,16 +1,20 @@
 //! The per-user HTTP client wrapper.
 //!
 //! Every user class owns ONE `reqwest::Client` (connection pool, TLS configuration, timeouts),
-//! built once and shared by all its users. Each user has a [`HttpClient`] handle: the shared
-//! client, the user's own cookie jar (none until a cookie arrives), and the statistics sink.
-//! Requests are timed in microseconds from just before sending until the whole body is read;
-//! content length is the number of body bytes read.
+//! built once and shared by all its users, and (for `http://` and `https://` requests to its
+//! own host) a direct HTTP/1.1 path where each user keeps its own connection. Each user has a
+//! [`HttpClient`] handle: the shared client, the user's own connection and cookie jar (none
+//! until a cookie arrives), and the statistics sink. Requests are timed in microseconds from
+//! just before sending until the whole body is read; content length is the number of body
+//! bytes read.
 
+mod conn;
 mod cookies;
 mod direct;
 mod head;
 mod request;
 mod response;
+mod tls;
 mod wire;
 
 pub use request::Request;
@@ -33,8 +37,12 @@ pub(crate) struct ClassHttp {
     /// `host` parsed once (`None` when empty or not a URL that can have paths), so a
     /// request's URL is the base with its path replaced instead of a full re-parse.
     pub(crate) base: Option<url::Url>,
-    /// The direct HTTP/1.1 path for plain `http://` requests to `host` (see `direct.rs`).
+    /// The direct HTTP/1.1 path for requests to `host` (see `direct.rs`).
     pub(crate) direct: Option<Direct>,
+    /// The class's request timeout (for the failure text of a reqwest timeout).
+    pub(crate) request_timeout: Option<Duration>,
+    /// The class's connect timeout (likewise).
+    pub(crate) connect_timeout: Option<Duration>,
     pub(crate) sink: Arc<Sink>,
 }
 
@@ -42,24 +50,22 @@ pub(crate) struct ClassHttp {
 pub(crate) const USER_AGENT: &str = concat!("milmove-load/", env!("CARGO_PKG_VERSION"));
 
 impl ClassHttp {
-    /// `direct_allowed`: nothing reqwest-specific is configured for the class.
+    /// `direct_allowed`: nothing reqwest-specific is configured for the class; `tls`: the
+    /// class's own TLS configuration, if it gave one.
     pub(crate) fn new(
         client: reqwest::Client,
         host: String,
         sink: Arc<Sink>,
         settings: &ClientSettings,
         direct_allowed: bool,
+        tls: Option<&Arc<rustls::ClientConfig>>,
     ) -> Self {
         let base = url::Url::parse(&host)
             .ok()
             .filter(|u| !u.cannot_be_a_base() && u.fragment().is_none() && u.query().is_none());
         let direct = if direct_allowed {
-            Direct::for_class(
-                base.as_ref(),
-                USER_AGENT,
-                settings.request_timeout,
-                settings.connect_timeout,
-            )
+            let tls = tls::class_config(tls, settings.insecure);
+            Direct::for_class(base.as_ref(), USER_AGENT, settings, tls.as_ref())
         } else {
             None
         };
@@ -68,9 +74,35 @@ impl ClassHttp {
             host,
             base,
             direct,
+            request_timeout: settings.request_timeout,
+            connect_timeout: settings.connect_timeout,
             sink,
         }
     }
+}
+
+/// The check the direct path makes before it writes a request to a kept-alive connection:
+/// whether the server has closed `stream` (or sent something unasked). Public only for the
+/// benchmark that measures its cost (`cargo bench -p milmove-runner --bench peer_check`).
+#[doc(hidden)]
+pub fn idle_connection_unusable(stream: &tokio::net::TcpStream) -> bool {
+    conn::socket_has_news(stream)
+}
+
+/// The failure text of a request that did not complete within its timeout (both paths).
+pub(crate) fn timeout_text(limit: Duration) -> String {
+    format!(
+        "timeout: no complete response within {}",
+        humantime::format_duration(limit)
+    )
+}
+
+/// The failure text of a connection not established within the connect timeout.
+pub(crate) fn connect_timeout_text(limit: Duration) -> String {
+    format!(
+        "connection error: not connected within {}",
+        humantime::format_duration(limit)
+    )
 }
 
 /// The URL of `path` (`/a/b?q=1`) on `base` (`http://h:1/prefix`): the same URL that parsing
@@ -107,9 +139,17 @@ pub struct ClientSettings {
     pub connect_timeout: Option<Duration>,
     /// Idle pooled connections kept per host (default: unlimited, as reqwest).
     pub pool_max_idle_per_host: Option<usize>,
-    /// Accept invalid TLS certificates (default false; `--insecure`).
+    /// Accept invalid TLS certificates (default false; `--insecure`). Applies to a class's
+    /// own TLS configuration too: only its server-certificate check is replaced.
     pub insecure: bool,
+    /// A kept-alive connection idle this long is closed rather than reused (default 50 s:
+    /// below the usual server idle timeouts, 60 s for AWS load balancers and 75 s for
+    /// nginx, so that the client, not the server, retires idle connections).
+    pub idle_timeout: Option<Duration>,
 }
+
+/// The default [`ClientSettings::idle_timeout`].
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(50);
 
 impl Default for ClientSettings {
     fn default() -> Self {
@@ -118,6 +158,7 @@ impl Default for ClientSettings {
             connect_timeout: Some(Duration::from_secs(10)),
             pool_max_idle_per_host: None,
             insecure: false,
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
         }
     }
 }
@@ -126,11 +167,13 @@ impl Default for ClientSettings {
 pub type ClientHook =
     Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static>;
 
-/// Build a class's shared client: defaults, then the class hook, then the per-user cookie router
-/// (installed last so that it cannot be replaced by accident).
+/// Build a class's shared client: defaults, the class's TLS configuration, then the class
+/// hook, then the per-user cookie router (installed last so that it cannot be replaced by
+/// accident).
 pub(crate) fn build_client(
     settings: &ClientSettings,
     hook: Option<&ClientHook>,
+    tls: Option<&Arc<rustls::ClientConfig>>,
 ) -> Result<reqwest::Client, reqwest::Error> {
     let mut b = reqwest::Client::builder().user_agent(USER_AGENT);
     if let Some(t) = settings.request_timeout {
@@ -142,8 +185,12 @@ pub(crate) fn build_client(
     if let Some(n) = settings.pool_max_idle_per_host {
         b = b.pool_max_idle_per_host(n);
     }
+    b = b.pool_idle_timeout(settings.idle_timeout);
     if settings.insecure {
         b = b.danger_accept_invalid_certs(true);
+    }
+    if let Some(config) = tls::class_config(tls, settings.insecure) {
+        b = b.use_preconfigured_tls(rustls::ClientConfig::clone(&config));
     }
     if let Some(hook) = hook {
         b = hook(b);
@@ -166,7 +213,7 @@ pub struct HttpClient {
     pub(crate) shared: Arc<ClassHttp>,
     pub(crate) jar: Option<Box<Jar>>,
     /// The user's own connection for the direct path (none until the first such request).
-    pub(crate) conn: Option<direct::Conn>,
+    pub(crate) conn: Option<conn::Conn>,
     /// Arrival-rate mode: how late the current iteration started (µs), added to response times
     /// to give coordinated-omission-corrected figures.
     pub(crate) lag_us: Option<u64>,
@@ -215,6 +262,12 @@ impl HttpClient {
     /// `HEAD path`.
     pub fn head(&mut self, path: &str) -> Request<'_> {
         self.request(Method::HEAD, path)
+    }
+
+    /// Whether this user holds its own kept-alive connection (the direct path keeps one per
+    /// user between requests; requests through reqwest use the class's shared pool).
+    pub fn has_own_connection(&self) -> bool {
+        self.conn.is_some()
     }
 
     /// The class's base URL (from the class or `--host`), without trailing slash.

@@ -9,7 +9,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Method;
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A request under construction. Finish it with [`Request::send`].
@@ -149,7 +149,7 @@ impl<'a> Request<'a> {
             Ok(r) => r,
             Err(e) => {
                 let name = name.unwrap_or(Cow::Borrowed("(invalid request)"));
-                let error = format!("invalid request: {}", super::response::describe(&e));
+                let error = format!("invalid request: {}", super::response::root_cause(&e));
                 shared
                     .sink
                     .record(method.as_str(), &name, 0, lag, 0, Some(&error));
@@ -162,12 +162,28 @@ impl<'a> Request<'a> {
         let direct = shared.direct.as_ref().filter(|d| {
             d.serves(request.url()) && request.body().is_none_or(|b| b.as_bytes().is_some())
         });
+        let timeouts = Timeouts {
+            request: request.timeout().copied().or(shared.request_timeout),
+            connect: shared.connect_timeout,
+        };
         let outcome = match direct {
-            Some(d) => match d.send(&mut http.conn, &mut http.jar, request, start).await {
-                Sent::Done(outcome) => outcome,
-                Sent::Handoff(rest) => via_reqwest(&shared.client, &mut http.jar, rest).await,
-            },
-            None => via_reqwest(&shared.client, &mut http.jar, request).await,
+            Some(d) => {
+                let sent = d
+                    .send(&mut http.conn, &mut http.jar, request, start, &guard.sent)
+                    .await;
+                match sent {
+                    Sent::Done(outcome) => outcome,
+                    Sent::Handoff(rest) => {
+                        guard.sent.store(true, Ordering::Relaxed);
+                        via_reqwest(&shared.client, &mut http.jar, rest, timeouts).await
+                    }
+                }
+            }
+            None => {
+                // When reqwest writes the request is not known: count it as sent.
+                guard.sent.store(true, Ordering::Relaxed);
+                via_reqwest(&shared.client, &mut http.jar, request, timeouts).await
+            }
         };
         guard.done();
         let us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
@@ -194,24 +210,44 @@ impl<'a> Request<'a> {
     }
 }
 
+/// The timeouts in effect for a request (for the failure texts of the reqwest path).
+#[derive(Clone, Copy)]
+pub(crate) struct Timeouts {
+    pub(crate) request: Option<Duration>,
+    pub(crate) connect: Option<Duration>,
+}
+
 /// Send through the class's reqwest client, lending the user's cookie jar to it.
+///
+/// hyper can hand a request back unsent ("canceled": the pooled connection it was given
+/// closed before the request was written). Such a request never left the client, so it is
+/// sent now, once more, on another connection; it is still one request in the report. A
+/// request that was written is never sent again.
 async fn via_reqwest(
     client: &reqwest::Client,
     jar: &mut Option<Box<reqwest::cookie::Jar>>,
     request: reqwest::Request,
+    timeouts: Timeouts,
 ) -> Outcome {
+    use super::response::{describe_failure, never_sent, Phase};
     let exchange = CURRENT_JAR.scope(RefCell::new(jar.take()), async move {
-        match client.execute(request).await {
+        let unsent_copy = request.try_clone();
+        let first = client.execute(request).await;
+        let result = match (first, unsent_copy) {
+            (Err(e), Some(copy)) if never_sent(&e) => client.execute(copy).await,
+            (first, _) => first,
+        };
+        match result {
             Ok(mut resp) => {
                 let status = resp.status();
                 let headers = std::mem::take(resp.headers_mut());
                 let url = resp.url().clone();
                 match read_body(&mut resp).await {
                     Ok(body) => Outcome::received(status, LazyHeaders::built(headers), url, body),
-                    Err(e) => Outcome::failed(super::response::describe(&e)),
+                    Err(e) => Outcome::failed(describe_failure(&e, Phase::Body, timeouts)),
                 }
             }
-            Err(e) => Outcome::failed(super::response::describe(&e)),
+            Err(e) => Outcome::failed(describe_failure(&e, Phase::Head, timeouts)),
         }
     });
     let mut exchange = std::pin::pin!(exchange);
@@ -245,10 +281,14 @@ fn default_name(url: &url::Url) -> String {
     }
 }
 
-/// Counts requests that were cut (their future dropped) before completing.
+/// Counts requests that were cut (their future dropped) before completing, once the request
+/// may have reached the server: a request cut while its connection was still being opened
+/// was never sent, so the server has nothing to tell apart from the report.
 struct InFlight<'c> {
     counter: &'c AtomicU64,
     done: bool,
+    /// Whether request bytes were handed to a connection (set by the path that sends it).
+    sent: AtomicBool,
 }
 
 impl<'c> InFlight<'c> {
@@ -256,6 +296,7 @@ impl<'c> InFlight<'c> {
         Self {
             counter,
             done: false,
+            sent: AtomicBool::new(false),
         }
     }
     fn done(&mut self) {
@@ -265,7 +306,7 @@ impl<'c> InFlight<'c> {
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if !self.done {
+        if !self.done && self.sent.load(Ordering::Relaxed) {
             self.counter.fetch_add(1, Ordering::Relaxed);
         }
     }

@@ -165,24 +165,108 @@ impl Drop for Response {
     }
 }
 
-/// A short, groupable description of a reqwest error.
-pub(crate) fn describe(e: &reqwest::Error) -> String {
-    let mut root: &dyn std::error::Error = e;
+/// Where a reqwest request failed: before the response head arrived, or reading the body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Head,
+    Body,
+}
+
+/// The innermost error of `e`'s source chain, as text.
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut root = e;
     while let Some(s) = root.source() {
         root = s;
     }
-    let kind = if e.is_timeout() {
-        return "timeout".to_string();
-    } else if e.is_connect() {
-        "connection error"
-    } else if e.is_body() || e.is_decode() {
-        "body error"
-    } else if e.is_redirect() {
-        "redirect error"
-    } else if e.is_builder() {
-        "request error"
-    } else {
-        "request failed"
-    };
-    format!("{kind}: {root}")
+    root.to_string()
+}
+
+/// `e` and its sources. An `io::Error`'s own `source` skips the error it wraps, so that one
+/// is added by hand (it is where tokio-rustls puts a `rustls::Error`).
+fn chain<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Vec<&'a (dyn std::error::Error + 'static)> {
+    let mut out = Vec::new();
+    let mut next = Some(e);
+    while let Some(cur) = next {
+        out.push(cur);
+        next = match cur
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => cur.source(),
+        };
+    }
+    out
+}
+
+/// Whether hyper handed the request back without writing it (its connection closed first).
+pub(crate) fn never_sent(e: &reqwest::Error) -> bool {
+    chain(e)
+        .iter()
+        .filter_map(|c| c.downcast_ref::<hyper::Error>())
+        .any(hyper::Error::is_canceled)
+}
+
+/// A short, groupable description of a reqwest failure, in the direct path's words: the
+/// same event gives the same text whichever path a request took.
+pub(crate) fn describe_failure(
+    e: &reqwest::Error,
+    phase: Phase,
+    timeouts: super::request::Timeouts,
+) -> String {
+    use std::io::ErrorKind;
+    if e.is_timeout() {
+        if let (true, Some(c)) = (e.is_connect(), timeouts.connect) {
+            return super::connect_timeout_text(c);
+        }
+        return timeouts
+            .request
+            .map_or_else(|| "timeout".to_string(), super::timeout_text);
+    }
+    let chain = chain(e);
+    if let Some(t) = chain.iter().find_map(|c| c.downcast_ref::<rustls::Error>()) {
+        return super::tls::describe(t);
+    }
+    let root = root_cause(e);
+    if e.is_connect() {
+        return format!("connection error: {root}");
+    }
+    if e.is_redirect() {
+        return format!("redirect error: {root}");
+    }
+    if e.is_builder() {
+        return format!("request error: {root}");
+    }
+    let io = chain
+        .iter()
+        .find_map(|c| c.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind);
+    let hyper = chain.iter().find_map(|c| c.downcast_ref::<hyper::Error>());
+    let reset = matches!(
+        io,
+        Some(ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted)
+    );
+    let closed = hyper.is_some_and(hyper::Error::is_incomplete_message)
+        || io == Some(ErrorKind::UnexpectedEof);
+    match phase {
+        Phase::Head if io == Some(ErrorKind::BrokenPipe) => {
+            "connection reset while sending the request".into()
+        }
+        Phase::Head if reset => "connection reset after the request was sent".into(),
+        Phase::Head if closed => "connection closed before the response".into(),
+        Phase::Head if hyper.is_some_and(hyper::Error::is_canceled) => {
+            "connection closed before the request was sent".into()
+        }
+        Phase::Head if hyper.is_some_and(hyper::Error::is_parse) => {
+            format!("invalid response: {root}")
+        }
+        Phase::Head => format!("request failed: {root}"),
+        Phase::Body if reset || io == Some(ErrorKind::BrokenPipe) => {
+            "invalid response: connection reset inside the body".into()
+        }
+        Phase::Body if closed => "invalid response: connection closed inside the body".into(),
+        Phase::Body => format!("invalid response: {root}"),
+    }
 }

@@ -1,41 +1,104 @@
-//! HTTP/1.1 on the wire for the direct path: write one request, read one response.
+//! HTTP/1.1 on the wire for the direct path: write one request, read one response, over any
+//! byte stream (plain TCP or TLS).
 //!
-//! Only what plain `http://` keep-alive traffic needs: `Content-Length`, `chunked` and
-//! read-until-close bodies, `Connection: close`, HTTP/1.0 peers. Anything else is an error
-//! that the caller reports like reqwest's (the request fails; the connection is dropped).
+//! Only what keep-alive request/response traffic needs: `Content-Length`, `chunked` and
+//! read-until-close bodies, interim `1xx` responses, `Connection: close`, HTTP/1.0 peers.
+//! Anything else is an `invalid response` (the request fails; the connection is dropped).
+//! Every way an exchange can fail has its own text, so that a report tells a reset after the
+//! request was sent from a connection closed before the response or a body cut short.
 
 use super::head::{LazyHeaders, FEW_HEADERS, MAX_HEADERS};
 use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use std::io::ErrorKind;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Largest response head accepted (status line and headers).
 const MAX_HEAD: usize = 64 * 1024;
 /// First read buffer size; grows as needed.
 const READ_CHUNK: usize = 4096;
+/// Interim (1xx) responses skipped at most before the final one.
+const MAX_INTERIM: usize = 16;
+
+/// A byte stream the wire protocol runs over.
+pub(crate) trait WireStream: AsyncRead + AsyncWrite + Unpin {
+    /// Called when a response is complete and the connection may be kept: prepares it for
+    /// being idle, and says whether it can carry another request.
+    fn settle(&mut self) -> bool;
+}
 
 /// Why an exchange failed.
 #[derive(Debug)]
 pub(crate) enum WireError {
-    /// The peer closed (or reset) the connection before the first byte of the response.
-    ClosedBeforeResponse(std::io::Error),
+    /// Writing the request failed.
+    Send(std::io::Error),
+    /// The request was sent; the connection was reset before any byte of the response.
+    ResetAfterSent,
+    /// The request was sent; the connection was closed before any byte of the response.
+    ClosedBeforeResponse,
+    /// The response is not valid HTTP/1.x, or was cut short.
+    Invalid(String),
+    /// TLS failed (certificate, alert, bad record).
+    Tls(rustls::Error),
     /// Any other I/O error.
     Io(std::io::Error),
-    /// The response is not valid HTTP/1.x.
-    Invalid(String),
 }
 
 impl std::fmt::Display for WireError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            WireError::ClosedBeforeResponse(e) => {
-                write!(f, "connection closed before message completed: {e}")
+            WireError::Send(e) if is_reset(e) => {
+                f.write_str("connection reset while sending the request")
             }
-            WireError::Io(e) => write!(f, "{e}"),
-            WireError::Invalid(m) => write!(f, "invalid HTTP response: {m}"),
+            WireError::Send(e) => write!(f, "connection error while sending the request: {e}"),
+            WireError::ResetAfterSent => f.write_str("connection reset after the request was sent"),
+            WireError::ClosedBeforeResponse => f.write_str("connection closed before the response"),
+            WireError::Invalid(m) => write!(f, "invalid response: {m}"),
+            WireError::Tls(e) => f.write_str(&super::tls::describe(e)),
+            WireError::Io(e) => write!(f, "connection error: {e}"),
         }
+    }
+}
+
+fn is_reset(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe
+    )
+}
+
+/// A close without TLS close_notify (rustls reports it as an error).
+fn is_eof(e: &std::io::Error) -> bool {
+    e.kind() == ErrorKind::UnexpectedEof && super::tls::rustls_error(e).is_none()
+}
+
+/// How much of the response had arrived when reading failed.
+#[derive(Clone, Copy)]
+enum Part {
+    /// Nothing yet.
+    Nothing,
+    Head,
+    Body,
+}
+
+/// The error for a failed read (`Ok(0)` reads are handled by the callers).
+fn read_failed(e: std::io::Error, part: Part) -> WireError {
+    if let Some(t) = super::tls::rustls_error(&e) {
+        return WireError::Tls(t.clone());
+    }
+    let reset = is_reset(&e);
+    // rustls reports a TCP close without a TLS close_notify as `UnexpectedEof`.
+    let closed = e.kind() == ErrorKind::UnexpectedEof;
+    match part {
+        Part::Nothing if reset => WireError::ResetAfterSent,
+        Part::Nothing if closed => WireError::ClosedBeforeResponse,
+        Part::Head if reset => WireError::Invalid("connection reset inside the head".into()),
+        Part::Head if closed => WireError::Invalid("connection closed inside the head".into()),
+        Part::Body if reset => WireError::Invalid("connection reset inside the body".into()),
+        Part::Body if closed => WireError::Invalid("connection closed inside the body".into()),
+        _ => WireError::Io(e),
     }
 }
 
@@ -97,52 +160,52 @@ fn push_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// Write `request` and read the response to `method`.
-pub(crate) async fn exchange(
-    stream: &mut TcpStream,
+/// Write `request` and read the response to `method`. `written` turns true just before the
+/// request's bytes are handed to the stream (from then on the server may have read them).
+pub(crate) async fn exchange<S: WireStream>(
+    stream: &mut S,
     request: &[u8],
     method: &Method,
+    written: &AtomicBool,
 ) -> Result<WireResponse, WireError> {
-    stream
-        .write_all(request)
-        .await
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset => {
-                WireError::ClosedBeforeResponse(e)
-            }
-            _ => WireError::Io(e),
-        })?;
+    written.store(true, Ordering::Relaxed);
+    stream.write_all(request).await.map_err(send_failed)?;
+    stream.flush().await.map_err(send_failed)?;
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
-    let Head { raw, scanned } = read_head(stream, &mut buf).await?;
+    let mut head = read_head(stream, &mut buf, Part::Nothing).await?;
+    let mut interim = 0;
+    // Interim responses (100 Continue, 103 Early Hints) precede the real one.
+    while head.scanned.status.is_informational()
+        && head.scanned.status != StatusCode::SWITCHING_PROTOCOLS
+    {
+        interim += 1;
+        if interim > MAX_INTERIM {
+            return Err(WireError::Invalid(format!(
+                "more than {MAX_INTERIM} interim (1xx) responses"
+            )));
+        }
+        head = read_head(stream, &mut buf, Part::Head).await?;
+    }
+    let Head { raw, scanned } = head;
     let status = scanned.status;
     let no_body = *method == Method::HEAD
         || status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
-    let mut keep_alive = scanned.keep_alive;
+    let mut keep_alive = scanned.keep_alive && status != StatusCode::SWITCHING_PROTOCOLS;
     let body = if no_body {
         Bytes::new()
     } else if scanned.chunked {
         read_chunked(stream, &mut buf).await?
     } else if let Some(len) = scanned.content_length {
-        let len = len.map_err(|()| WireError::Invalid("bad content-length".into()))?;
+        let len = len.map_err(WireError::Invalid)?;
         read_exact_body(stream, &mut buf, len).await?
     } else {
         keep_alive = false;
         read_to_close(stream, &mut buf).await?
     };
-    if !buf.is_empty() {
-        // Bytes after the response: the connection's framing cannot be trusted any more.
-        keep_alive = false;
-    } else if keep_alive {
-        // The response is complete and an HTTP/1.1 server sends nothing unasked: forget the
-        // read readiness left from this response, so the next response is awaited through
-        // the reactor at once instead of first trying a read that can only block. (A later
-        // close by the server is a new readiness event, which this does not clear.)
-        let _ = stream.try_io(tokio::io::Interest::READABLE, || {
-            Err::<(), _>(std::io::ErrorKind::WouldBlock.into())
-        });
-    }
+    // Bytes after the response: the connection's framing cannot be trusted any more.
+    keep_alive = keep_alive && buf.is_empty() && stream.settle();
     Ok(WireResponse {
         status,
         headers: LazyHeaders::raw(raw),
@@ -152,42 +215,56 @@ pub(crate) async fn exchange(
     })
 }
 
-async fn fill(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<usize, WireError> {
+fn send_failed(e: std::io::Error) -> WireError {
+    match super::tls::rustls_error(&e) {
+        Some(t) => WireError::Tls(t.clone()),
+        None => WireError::Send(e),
+    }
+}
+
+/// Read more bytes into `buf` (`Ok(0)`: the peer closed).
+async fn fill<S: WireStream>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+    part: Part,
+) -> Result<usize, WireError> {
     if buf.capacity() - buf.len() < READ_CHUNK / 4 {
         buf.reserve(buf.capacity().max(READ_CHUNK));
     }
-    stream.read_buf(buf).await.map_err(WireError::Io)
+    stream.read_buf(buf).await.map_err(|e| read_failed(e, part))
 }
 
-async fn read_head(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<Head, WireError> {
+/// Read one response head. `part` is `Nothing` for the first head of a response (no byte of
+/// it has arrived yet) and `Head` after an interim response.
+async fn read_head<S: WireStream>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+    part: Part,
+) -> Result<Head, WireError> {
     loop {
-        match stream.read_buf(buf).await {
-            Ok(0) if buf.is_empty() => {
-                return Err(WireError::ClosedBeforeResponse(
-                    std::io::ErrorKind::UnexpectedEof.into(),
-                ))
+        if !buf.is_empty() {
+            if let Some(head) = parse_head(buf)? {
+                return Ok(head);
             }
-            Ok(0) => {
+            if buf.len() > MAX_HEAD {
                 return Err(WireError::Invalid(
-                    "connection closed inside the head".into(),
-                ))
+                    "response head larger than 64 KiB".into(),
+                ));
             }
-            Ok(_) => {}
-            Err(e) if buf.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => {
-                return Err(WireError::ClosedBeforeResponse(e))
-            }
-            Err(e) => return Err(WireError::Io(e)),
-        }
-        if let Some(head) = parse_head(buf)? {
-            return Ok(head);
-        }
-        if buf.len() > MAX_HEAD {
-            return Err(WireError::Invalid(
-                "response head larger than 64 KiB".into(),
-            ));
         }
         if buf.capacity() == buf.len() {
             buf.reserve(READ_CHUNK);
+        }
+        let so_far = if buf.is_empty() { part } else { Part::Head };
+        match stream.read_buf(buf).await {
+            Ok(0) => {
+                return Err(match so_far {
+                    Part::Nothing => WireError::ClosedBeforeResponse,
+                    _ => WireError::Invalid("connection closed inside the head".into()),
+                })
+            }
+            Ok(_) => {}
+            Err(e) => return Err(read_failed(e, so_far)),
         }
     }
 }
@@ -197,8 +274,8 @@ struct Scanned {
     status: StatusCode,
     /// Head length in bytes.
     len: usize,
-    /// The first `Content-Length` value, if any (`Err`: not a number).
-    content_length: Option<Result<usize, ()>>,
+    /// The `Content-Length` value, if any (`Err`: not a number, or several that disagree).
+    content_length: Option<Result<usize, String>>,
     chunked: bool,
     keep_alive: bool,
     set_cookie: bool,
@@ -254,13 +331,15 @@ fn scan<'b>(bytes: &'b [u8], raw: &mut [httparse::Header<'b>]) -> ScanResult {
     for h in resp.headers.iter() {
         let name = h.name.as_bytes();
         if name.eq_ignore_ascii_case(b"content-length") {
-            if content_length.is_none() {
-                content_length = Some(
-                    visible_ascii(h.value)
-                        .and_then(|s| s.trim().parse::<usize>().ok())
-                        .ok_or(()),
-                );
-            }
+            let value = visible_ascii(h.value)
+                .and_then(|s| s.trim().parse::<usize>().ok())
+                .ok_or_else(|| "bad content-length".to_string());
+            content_length = match (content_length, value) {
+                (None, v) => Some(v),
+                (Some(Ok(a)), Ok(b)) if a == b => Some(Ok(a)),
+                (Some(Err(e)), _) | (_, Err(e)) => Some(Err(e)),
+                (Some(Ok(_)), Ok(_)) => Some(Err("conflicting content-length headers".into())),
+            };
         } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
             chunked = chunked
                 || visible_ascii(h.value).is_some_and(|v| {
@@ -281,12 +360,14 @@ fn scan<'b>(bytes: &'b [u8], raw: &mut [httparse::Header<'b>]) -> ScanResult {
             }
         }
     }
+    // Both framings: chunked wins, and the connection is not reused (RFC 9112, 6.3).
+    let ambiguous = chunked && content_length.is_some();
     Ok(Ok(Some(Scanned {
         status,
         len,
         content_length,
         chunked,
-        keep_alive: !close && !close_seen,
+        keep_alive: !close && !close_seen && !ambiguous,
         set_cookie,
     })))
 }
@@ -300,8 +381,8 @@ fn visible_ascii(v: &[u8]) -> Option<&str> {
     }
 }
 
-async fn read_exact_body(
-    stream: &mut TcpStream,
+async fn read_exact_body<S: WireStream>(
+    stream: &mut S,
     buf: &mut BytesMut,
     len: usize,
 ) -> Result<Bytes, WireError> {
@@ -309,21 +390,44 @@ async fn read_exact_body(
         buf.reserve(len - buf.len());
     }
     while buf.len() < len {
-        if stream.read_buf(buf).await.map_err(WireError::Io)? == 0 {
-            return Err(WireError::Invalid(
-                "connection closed inside the body".into(),
-            ));
+        let n = match stream.read_buf(buf).await {
+            Ok(n) => n,
+            // rustls: the TCP connection closed without a TLS close_notify.
+            Err(e) if is_eof(&e) => 0,
+            Err(e) => return Err(read_failed(e, Part::Body)),
+        };
+        if n == 0 {
+            return Err(WireError::Invalid(format!(
+                "connection closed inside the body ({} of {len} bytes)",
+                buf.len()
+            )));
         }
     }
     Ok(buf.split_to(len).freeze())
 }
 
-async fn read_to_close(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<Bytes, WireError> {
-    while fill(stream, buf).await? > 0 {}
+/// A body without length or chunks ends when the server closes the connection. Over TLS a
+/// close without close_notify ends it as well (as most clients allow for such bodies).
+async fn read_to_close<S: WireStream>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+) -> Result<Bytes, WireError> {
+    loop {
+        match fill(stream, buf, Part::Body).await {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(WireError::Invalid(m)) if m == "connection closed inside the body" => break,
+            Err(e) => return Err(e),
+        }
+    }
     Ok(buf.split().freeze())
 }
 
-async fn read_chunked(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<Bytes, WireError> {
+async fn read_chunked<S: WireStream>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+) -> Result<Bytes, WireError> {
+    let closed = || WireError::Invalid("connection closed inside a chunk".into());
     let mut body = BytesMut::new();
     loop {
         // Chunk-size line.
@@ -335,10 +439,8 @@ async fn read_chunked(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<Byte
                         .map_err(|_| WireError::Invalid("chunk too large".into()))?;
                 }
                 Ok(httparse::Status::Partial) => {
-                    if fill(stream, buf).await? == 0 {
-                        return Err(WireError::Invalid(
-                            "connection closed inside a chunk".into(),
-                        ));
+                    if fill(stream, buf, Part::Body).await? == 0 {
+                        return Err(closed());
                     }
                 }
                 Err(_) => return Err(WireError::Invalid("bad chunk size".into())),
@@ -352,16 +454,14 @@ async fn read_chunked(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<Byte
                     if line.len() == 2 {
                         return Ok(body.freeze());
                     }
-                } else if fill(stream, buf).await? == 0 {
+                } else if fill(stream, buf, Part::Body).await? == 0 {
                     return Err(WireError::Invalid("connection closed in trailers".into()));
                 }
             }
         }
         while buf.len() < size + 2 {
-            if fill(stream, buf).await? == 0 {
-                return Err(WireError::Invalid(
-                    "connection closed inside a chunk".into(),
-                ));
+            if fill(stream, buf, Part::Body).await? == 0 {
+                return Err(closed());
             }
         }
         body.extend_from_slice(&buf[..size]);

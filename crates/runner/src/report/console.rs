@@ -1,5 +1,9 @@
 //! Console output in Locust's layout: the periodic stats table and the final summary.
 //! Functions return `String`s; the engine decides where to print them.
+//!
+//! Times are in milliseconds, whole numbers from 10 ms up and with one decimal below
+//! (`0.4`, `3.2`): fast endpoints answer in well under a millisecond, where whole numbers
+//! would all read 0 or 1. (Locust's CSV files keep Locust's own format: `report::csv`.)
 
 use std::fmt::Write as _;
 
@@ -17,8 +21,21 @@ fn name_width(snap: &StatsSnapshot) -> usize {
         .clamp(24, 76)
 }
 
-fn ms(us: Option<u64>) -> u64 {
-    us.map_or(0, |v| v.saturating_add(500) / 1000)
+/// A time in µs as console milliseconds: one decimal below 10 ms, whole numbers above.
+fn ms(us: Option<u64>) -> String {
+    ms_f(us.map(|v| v as f64))
+}
+
+fn ms_f(us: Option<f64>) -> String {
+    let Some(us) = us else {
+        return "0".to_string();
+    };
+    let ms = us / 1000.0;
+    if ms < 9.95 {
+        format!("{ms:.1}")
+    } else {
+        format!("{}", ms.round() as u64)
+    }
 }
 
 fn stats_line(out: &mut String, e: &EntrySnapshot, w: usize, current: bool) {
@@ -39,14 +56,14 @@ fn stats_line(out: &mut String, e: &EntrySnapshot, w: usize, current: bool) {
         "{ty:<TYPE_WIDTH$} {:<w$} {:>7} {fails:>12} |{:>7} {:>7} {:>7}{:>7} | {rps:>7.2} {fps:>11.2}",
         e.name,
         e.num_requests,
-        p.mean_us().map_or(0, |v| (v / 1000.0).round() as u64),
+        ms_f(p.mean_us()),
         ms(p.min_us()),
         ms(p.max_us()),
         ms(p.percentile_us(0.5)),
     );
 }
 
-/// The stats table (times in ms). `current`: requests/s over the rolling window (periodic
+/// The stats table (times in ms, one decimal below 10 ms). `current`: requests/s over the rolling window (periodic
 /// table); otherwise over the whole run (final summary).
 pub fn stats_table(snap: &StatsSnapshot, current: bool) -> String {
     let w = name_width(snap);
@@ -199,4 +216,22 @@ pub fn final_summary(snap: &StatsSnapshot, thresholds: &[ThresholdResult]) -> St
     ]);
     parts.retain(|p| !p.is_empty());
     parts.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ms, ms_f};
+
+    #[test]
+    fn milliseconds_get_a_decimal_below_ten() {
+        assert_eq!(ms(None), "0");
+        assert_eq!(ms(Some(0)), "0.0");
+        assert_eq!(ms(Some(420)), "0.4");
+        assert_eq!(ms(Some(3_240)), "3.2");
+        assert_eq!(ms(Some(9_940)), "9.9");
+        assert_eq!(ms(Some(9_960)), "10");
+        assert_eq!(ms(Some(12_400)), "12");
+        assert_eq!(ms(Some(1_234_567)), "1235");
+        assert_eq!(ms_f(Some(850.0)), "0.8");
+    }
 }

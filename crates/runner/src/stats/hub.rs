@@ -49,7 +49,7 @@ impl Default for StatsConfig {
 /// Keeps the shard lock of one thread on its own cache lines.
 #[repr(align(128))]
 #[derive(Default)]
-struct Padded(Mutex<ShardData>);
+pub(super) struct Padded(pub(super) Mutex<ShardData>);
 
 #[derive(Clone, Copy)]
 struct Start {
@@ -58,9 +58,9 @@ struct Start {
 }
 
 #[derive(Default)]
-struct Exceptions {
-    by_traceback: FxHashMap<String, usize>,
-    list: Vec<ExceptionSnapshot>,
+pub(super) struct Exceptions {
+    pub(super) by_traceback: FxHashMap<String, usize>,
+    pub(super) list: Vec<ExceptionSnapshot>,
 }
 
 static NEXT_THREAD_SLOT: AtomicUsize = AtomicUsize::new(0);
@@ -87,13 +87,18 @@ fn thread_slot() -> usize {
 /// The shared statistics of one run. Share it with `Arc<StatsHub>`; every method takes `&self`.
 pub struct StatsHub {
     config: StatsConfig,
-    shards: Box<[Padded]>,
-    mask: usize,
+    /// `mask + 1` recording shards, then one more (the last) that threads never record into:
+    /// it holds what [`take_delta`](Self::take_delta) moved out and what
+    /// [`apply_delta`](Self::apply_delta) merged in, so snapshots and resets cover it as any shard.
+    pub(super) shards: Box<[Padded]>,
+    pub(super) mask: usize,
     /// Fixed origin of `ShardData::last_record_ns`.
-    epoch: Instant,
+    pub(super) epoch: Instant,
     start: Mutex<Start>,
     user_count: AtomicU64,
-    exceptions: Mutex<Exceptions>,
+    pub(super) exceptions: Mutex<Exceptions>,
+    /// What the deltas taken so far have sent (exception counts).
+    pub(super) delta: Mutex<super::delta::DeltaState>,
     window: Mutex<Window>,
     history: Mutex<VecDeque<HistorySample>>,
     timeline: Mutex<Timeline>,
@@ -118,7 +123,7 @@ impl std::fmt::Debug for StatsHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StatsHub")
             .field("config", &self.config)
-            .field("shards", &self.shards.len())
+            .field("shards", &(self.mask + 1))
             .finish_non_exhaustive()
     }
 }
@@ -131,7 +136,7 @@ impl StatsHub {
             (cores * 4).clamp(4, 64)
         });
         let n = wanted.clamp(1, 1024).next_power_of_two();
-        let shards = (0..n)
+        let shards = (0..=n)
             .map(|_| Padded::default())
             .collect::<Vec<_>>()
             .into_boxed_slice();
@@ -149,6 +154,7 @@ impl StatsHub {
             }),
             user_count: AtomicU64::new(0),
             exceptions: Mutex::new(Exceptions::default()),
+            delta: Mutex::default(),
             timeline,
             history: Mutex::new(VecDeque::new()),
         }

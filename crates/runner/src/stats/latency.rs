@@ -41,6 +41,30 @@ impl LatencyStats {
         }
     }
 
+    /// Adds decoded buckets (lowest value of the bucket, count) with their exact count, sum,
+    /// minimum and maximum (a decoded delta; the caller checked that they agree).
+    pub(crate) fn merge_buckets(
+        &mut self,
+        buckets: &[(u64, u64)],
+        count: u64,
+        sum_us: u64,
+        min_us: u64,
+        max_us: u64,
+    ) {
+        if count == 0 {
+            return;
+        }
+        for &(value, n) in buckets {
+            if self.histogram.record_n(value, n).is_err() {
+                self.histogram.saturating_record_n(value, n);
+            }
+        }
+        self.count += count;
+        self.sum_us = self.sum_us.saturating_add(sum_us);
+        self.min_us = self.min_us.min(min_us);
+        self.max_us = self.max_us.max(max_us);
+    }
+
     /// Records one sample in microseconds.
     #[inline]
     pub fn record(&mut self, us: u64) {

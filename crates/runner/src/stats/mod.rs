@@ -32,6 +32,12 @@
 //! the server saw. Their failures still count for [`StatsSnapshot::has_errors`] (a failed
 //! workflow is a failed test), and they travel in snapshots like any row.
 //!
+//! # Distributed runs
+//! [`StatsHub::take_delta`] hands out what was recorded since the previous delta as a
+//! serialisable [`StatsDelta`] (HDR histograms in the compressed V2 format);
+//! [`StatsHub::apply_delta`] merges one into another hub exactly. A master keeps an ordinary
+//! hub fed by its workers' deltas, so every report works on the merged figures.
+//!
 //! Which latency series is reported: [`EntrySnapshot::primary`] is the corrected series when
 //! corrected samples exist, the raw one otherwise; both stay available side by side.
 //!
@@ -50,6 +56,7 @@
 //! assert_eq!(snap.errors[0].error, "HTTP 500");
 //! ```
 
+mod delta;
 mod hash;
 mod history;
 mod hub;
@@ -57,8 +64,10 @@ mod latency;
 mod shard;
 mod snapshot;
 mod timeline;
+mod v2;
 mod window;
 
+pub use delta::{DeltaError, EntryDelta, ErrorCount, ExceptionDelta, SeriesDelta, StatsDelta};
 pub use history::{HistoryRow, HistorySample, NUM_PERCENTILES};
 pub use hub::{Sampled, StatsConfig, StatsHub};
 pub use latency::{LatencyStats, SIGNIFICANT_DIGITS};

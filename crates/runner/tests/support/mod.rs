@@ -1,6 +1,10 @@
-//! A small axum server on 127.0.0.1 that counts every request it receives.
+//! Test servers on 127.0.0.1: a small axum server that counts every request it receives
+//! (here), a misbehaving one (`faulty`), and in-memory certificates for TLS (`certs`).
 
 #![allow(dead_code)]
+
+pub mod certs;
+pub mod faulty;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
