@@ -45,6 +45,24 @@ pub fn spec_dir_or_skip(test: &str) -> Option<PathBuf> {
     }
 }
 
+/// Every response the stand-in sent during a run validated against its operation's response
+/// schema (read with go-swagger's semantics), and there were responses to check.
+pub fn check_audit(path: &std::path::Path) {
+    let text = std::fs::read(path).expect("the stand-in wrote no response audit");
+    let audit: milmove_sim::AuditReport =
+        serde_json::from_slice(&text).expect("the response audit does not parse");
+    eprintln!(
+        "stand-in responses checked against the spec: {}",
+        audit.checked
+    );
+    assert!(audit.checked > 0, "no response was audited");
+    assert_eq!(
+        audit.violations, 0,
+        "{} of {} stand-in responses do not match their operation's spec:\n{:#?}",
+        audit.violations, audit.checked, audit.samples
+    );
+}
+
 /// Short, busy runs: many users, short waits, so every task runs in a few seconds.
 const RUN_FLAGS: &[&str] = &[
     "--host",
@@ -70,10 +88,11 @@ impl App {
         select(self.kind, &parse_args(self.kind, argv).unwrap())
     }
 
-    /// Runs the binary with `args`.
+    /// Runs the binary with `args` (never downloading the specs: tests use a folder found).
     pub fn run(&self, args: &[&str]) -> Output {
         Command::new(self.bin)
             .args(args)
+            .env("MILMOVE_LOAD_OFFLINE", "true")
             .output()
             .expect("cannot start the binary")
     }
@@ -94,7 +113,14 @@ impl App {
         args.extend_from_slice(extra);
         let json_arg = json_path.to_str().unwrap();
         args.extend_from_slice(&["--json", json_arg]);
-        let output = self.run(&args);
+        // Every response the stand-in sends is checked against its operation's spec.
+        let audit_path = dir.path().join("audit.json");
+        let output = Command::new(self.bin)
+            .args(&args)
+            .env("MILMOVE_LOAD_OFFLINE", "true")
+            .env(milmove_sim::AUDIT_ENV, &audit_path)
+            .output()
+            .expect("cannot start the binary");
         let stderr = String::from_utf8_lossy(&output.stderr);
         let stdout = String::from_utf8_lossy(&output.stdout);
         // 0: clean; 1: some request failed (the report below says which). Anything else is
@@ -105,8 +131,11 @@ impl App {
             self.name(),
             output.status
         );
-        serde_json::from_slice(&std::fs::read(&json_path).expect("no JSON summary written"))
-            .expect("the JSON summary does not parse")
+        let summary =
+            serde_json::from_slice(&std::fs::read(&json_path).expect("no JSON summary written"))
+                .expect("the JSON summary does not parse");
+        check_audit(&audit_path);
+        summary
     }
 
     /// Every class of `selected` declares only expected failures this test names.

@@ -30,7 +30,11 @@
 //! [`ApiParser::parameter_validators`] return compiled [`SchemaValidator`]s (`jsonschema`,
 //! draft 2019-09, formats checked): `nullable` allows null, readOnly fields are not required
 //! in requests, discriminator subtypes are checked with `if`/`then` on the discriminator
-//! value. For raw path/query/header text use [`coerce_parameter`] first.
+//! value. For raw path/query/header text use [`coerce_parameter`] first. Request `date-time`
+//! and `date` values are checked as a go-swagger server parses them (go-openapi `strfmt`'s
+//! layouts, see [`formats`]: `2024-01-11T02:01:01` without a zone is accepted). Swagger 2.0
+//! response schemas follow go-swagger's `omitempty` rule: an optional nullable property is
+//! left out, never `null`, unless it says `x-omitempty: false` ([`ApiParser::response_body`]).
 //!
 //! # Fake data
 //! [`ApiParser::fake_request`]`(path, method, overrides, require_all, seed)` (or
@@ -53,6 +57,16 @@
 //! Generators are compiled once per operation and cached (`OnceLock`; or all up front with
 //! [`ApiParser::compile_generators`]); generation is lock-free, so one `Arc<ApiParser>`
 //! serves every user.
+//!
+//! # The MilMove specs: found or fetched
+//! [`find_spec_dir`] finds a folder of MilMove specs (a flag, `MILMOVE_SWAGGER_DIR`, a
+//! `mymove/swagger` or `shared/milmove-swagger/bundled` folder beside the checkout, the cache
+//! of the pinned specs); [`resolve_spec_dir`] also downloads the pinned files ([`pinned`]:
+//! transcom/mymove at one commit, each file's SHA-256 in the source) into the user's cache
+//! (`$XDG_CACHE_HOME/milmove-load/specs/<commit>`) from GitHub or the mirror named by
+//! `MILMOVE_SPECS_URL` (plain HTTP only to loopback; [`download`]), unless [`Fetch::Offline`];
+//! [`fetch_specs`] pre-fetches them. A file that does not match its checksum is refused and
+//! deleted; the errors name the three ways to supply the specs.
 //!
 //! # Hooks and the MilMove parsers
 //! [`FakeHooks`] has the three hook points (per body and per field before data, per request
@@ -115,8 +129,11 @@
 mod bundle;
 mod cache;
 mod closest;
+pub mod download;
 mod error;
 mod fake;
+pub mod formats;
+pub mod goswagger;
 mod hooked;
 mod hooks;
 mod jsonschema_form;
@@ -125,6 +142,7 @@ mod merge;
 pub mod milmove;
 mod operation;
 mod parser;
+pub mod pinned;
 mod pointer;
 mod resolve;
 mod rng;
@@ -142,5 +160,7 @@ pub use milmove::{GhcApiParser, InternalApiParser, PrimeApiParser, SupportApiPar
 pub use operation::{Operation, ParamLocation, Parameter};
 pub use parser::ApiParser;
 pub use route::RouteMatch;
-pub use spec_dir::{find_spec_dir, SpecDirNotFound, SPEC_DIR_VAR};
+pub use spec_dir::{
+    fetch_specs, find_spec_dir, resolve_spec_dir, Fetch, SpecDirNotFound, SpecsError, SPEC_DIR_VAR,
+};
 pub use validate::{coerce_parameter, SchemaValidator};

@@ -46,6 +46,9 @@ pub struct Parameter {
     pub schema: Value,
     /// Its description, if any.
     pub description: Option<String>,
+    /// An array sent as repeated `name=…` pairs (Swagger 2.0 `collectionFormat: multi`,
+    /// OpenAPI `explode: true`) rather than one comma-separated value.
+    pub explode: bool,
 }
 
 /// One operation: a method on a path template.
@@ -142,6 +145,7 @@ fn read_operation(
                 .unwrap_or_default()
                 .to_string(),
             location,
+            explode: p.get("explode").and_then(Value::as_bool).unwrap_or(false),
             required: p.get("required").and_then(Value::as_bool).unwrap_or(false),
             schema: resolver.resolve(p.get("schema").unwrap_or(&Value::Bool(true))),
             description: p
@@ -164,6 +168,7 @@ fn read_operation(
                 parameters.push(Parameter {
                     name: name.clone(),
                     location: ParamLocation::FormData,
+                    explode: false,
                     required: required.contains(name),
                     schema: schema.clone(),
                     description: schema

@@ -30,6 +30,9 @@ pub struct ApiParser {
     date_anchor: chrono::NaiveDate,
     /// String kinds chosen while compiling generators (compile time only).
     pub(crate) str_cache: crate::fake::StrCache,
+    /// The source was Swagger 2.0: its response schemas are read with go-swagger's
+    /// semantics ([`crate::goswagger`]).
+    go_swagger: bool,
 }
 
 /// Per-operation lazily built artefacts.
@@ -87,6 +90,7 @@ impl ApiParser {
 
     fn build(source: String, name: String, path: Option<&Path>) -> Result<Self> {
         let raw = parse_text(&source, &name)?;
+        let go_swagger = raw.get("swagger").is_some();
         let bundled = crate::bundle::bundle(raw, path, &name)?;
         let doc = crate::upgrade::upgrade(bundled, &name)?;
         check_refs(&doc, &doc, &name, &mut String::new())?;
@@ -126,6 +130,7 @@ impl ApiParser {
             cache,
             date_anchor,
             str_cache: Default::default(),
+            go_swagger,
         })
     }
 
@@ -235,6 +240,9 @@ impl ApiParser {
 
     /// The resolved schema of a response (`status` like `"200"`; `None` means `"200"`), or
     /// `None` when that response has no body. Falls back to `default` when declared.
+    ///
+    /// For a Swagger 2.0 spec the schema is read as a go-swagger server writes it: an optional
+    /// property that go-swagger omits when empty is not nullable (see [`crate::goswagger`]).
     pub fn response_body(
         &self,
         path: &str,
@@ -269,9 +277,18 @@ impl ApiParser {
                 .find(|(k, _)| is_json(k))
                 .or_else(|| content.iter().next())?
                 .1;
-            Some(Arc::new(self.resolver().resolve(media.get("schema")?)))
+            let mut schema = self.resolver().resolve(media.get("schema")?);
+            if self.go_swagger {
+                crate::goswagger::response_form(&mut schema);
+            }
+            Some(Arc::new(schema))
         })
         .clone()
+    }
+
+    /// Whether the spec was Swagger 2.0 (go-swagger's extensions and semantics apply).
+    pub fn is_swagger2(&self) -> bool {
+        self.go_swagger
     }
 
     /// The resolved schema of a definition (`components/schemas/<name>`).

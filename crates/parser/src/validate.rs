@@ -27,9 +27,16 @@ impl SchemaValidator {
     /// Compiles a resolved OpenAPI schema (as returned by [`ApiParser::request_body`]).
     pub fn compile(schema: &Value, direction: Direction, context: &str) -> Result<Self> {
         let json_schema = to_json_schema(schema, direction);
-        let validator = jsonschema::options()
+        let mut options = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft201909)
             .should_validate_formats(true)
+            .with_format("date", crate::formats::is_date);
+        if direction == Direction::Request {
+            // What a go-swagger server accepts (strfmt's layouts); responses keep RFC 3339,
+            // which is all a go-swagger server ever writes.
+            options = options.with_format("date-time", crate::formats::is_request_date_time);
+        }
+        let validator = options
             .build(&json_schema)
             .map_err(|e| ParserError::Compile {
                 context: context.to_string(),

@@ -88,6 +88,10 @@ pub struct ApiError {
     pub detail: String,
     /// Field → messages for 422 answers.
     pub invalid_fields: BTreeMap<String, Vec<String>>,
+    /// Raised by the go-swagger framework itself (routing, content type, parameter binding)
+    /// rather than by a handler: MilMove's `ServeCustomError` renders these as
+    /// `{title, instance, detail}` in every API.
+    pub framework: bool,
 }
 
 impl ApiError {
@@ -98,7 +102,34 @@ impl ApiError {
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             detail: detail.into(),
             invalid_fields: BTreeMap::new(),
+            framework: false,
         }
+    }
+
+    /// An error raised by the go-swagger framework (unknown route, wrong method), with the
+    /// title MilMove's `ServeCustomError` gives its status.
+    pub fn framework(status: StatusCode, detail: impl Into<String>) -> Self {
+        let mut e = Self::new(status, detail);
+        e.framework = true;
+        e.title = match status {
+            StatusCode::NOT_FOUND => "Not Found Error".into(),
+            StatusCode::METHOD_NOT_ALLOWED => "Method Not Allowed".into(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported Media Type".into(),
+            other => other.canonical_reason().unwrap_or("Error").into(),
+        };
+        e
+    }
+
+    /// 415: the request body's media type is not one the operation consumes (go-openapi's
+    /// `InvalidContentType` message, rendered by MilMove's `ServeCustomError`).
+    pub fn unsupported_media_type(actual: &str, allowed: &[String]) -> Self {
+        Self::framework(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "unsupported media type {actual:?}, only [{}] are allowed",
+                allowed.join(" ")
+            ),
+        )
     }
 
     /// A 422 with invalid fields.
@@ -121,6 +152,9 @@ impl ApiError {
     pub fn body(&self, api: Api) -> Value {
         let instance = uuid::Uuid::new_v4().to_string();
         let unprocessable = self.status == StatusCode::UNPROCESSABLE_ENTITY;
+        if self.framework {
+            return json!({"title": self.title, "instance": instance, "detail": self.detail});
+        }
         match api {
             Api::Ghc if unprocessable => {
                 let fields: serde_json::Map<String, Value> = self
@@ -186,5 +220,7 @@ mod tests {
         let nf = ApiError::new(StatusCode::NOT_FOUND, "x");
         assert!(nf.body(Api::Ghc)["message"].is_string());
         assert!(nf.body(Api::Support)["instance"].is_string());
+        let route = ApiError::framework(StatusCode::NOT_FOUND, "path /x was not found");
+        assert_eq!(route.body(Api::Ghc)["title"], "Not Found Error");
     }
 }

@@ -28,6 +28,7 @@
 //! ```
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 mod handlers;
 pub mod http_util;
@@ -36,14 +37,16 @@ mod listen;
 pub mod pipeline;
 mod server;
 pub mod shape;
+mod spa;
 pub mod state;
 pub mod tls;
 pub mod validate;
 
 use std::time::Instant;
 
+pub use audit::{AuditReport, Violation, AUDIT_ENV};
 pub use knobs::{Knobs, Latency, Stall};
-pub use server::{SimConfig, SimHandle, SimServer};
+pub use server::{Audit, SimConfig, SimHandle, SimServer, DEFAULT_MAX_MOVES};
 pub use state::seed::SeedSize;
 
 /// Errors from starting or configuring the stand-in.
@@ -58,6 +61,9 @@ pub enum SimError {
     /// A spec could not be loaded.
     #[error("spec: {0}")]
     Spec(String),
+    /// No spec folder, and the pinned specs could not be fetched (or `--offline`).
+    #[error("{0}")]
+    Specs(String),
     /// Socket or file I/O failure.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
@@ -80,4 +86,6 @@ pub struct SimState {
     pub allowed: tls::AllowedDigests,
     /// Start time (stall schedule origin).
     pub started: Instant,
+    /// The response audit, when on ([`SimConfig::audit`]).
+    pub audit: Option<std::sync::Arc<audit::ResponseAudit>>,
 }

@@ -13,8 +13,20 @@ use milmove_sim::{Knobs, Latency, SeedSize, SimConfig, SimServer, Stall};
 #[command(name = "milmove-sim", version)]
 struct Args {
     /// Directory with the bundled MilMove specs [default: found as the load-test apps do].
-    #[arg(long, env = "MILMOVE_SWAGGER_DIR")]
+    #[arg(
+        long = "swagger-dir",
+        alias = "spec-dir",
+        value_name = "DIR",
+        env = "MILMOVE_SWAGGER_DIR"
+    )]
     spec_dir: Option<PathBuf>,
+    /// Never download the pinned MilMove specs: use the folder given or found, or the cache.
+    #[arg(long, env = "MILMOVE_LOAD_OFFLINE")]
+    offline: bool,
+    /// Download the pinned MilMove specs into --swagger-dir (else the user's cache), verify
+    /// their checksums, print the folder and exit (for images and air-gapped machines).
+    #[arg(long)]
+    fetch_specs: bool,
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
     bind: IpAddr,
@@ -51,10 +63,38 @@ struct Args {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Moves kept at most; past it the least recently used idle moves are evicted with
+    /// their shipments, service items, payment requests, orders and uploads (0: no bound).
+    #[arg(long, default_value_t = milmove_sim::DEFAULT_MAX_MOVES)]
+    max_moves: usize,
+    /// Seconds after its last use during which a move or session is in use and never evicted.
+    #[arg(long, default_value_t = 10)]
+    in_use_grace: u64,
+    /// Every SECONDS, print the sizes of the in-memory state (moves, evicted moves, shipments,
+    /// service items, payment requests, uploads, users, sessions) to stderr.
+    #[arg(long, value_name = "SECONDS")]
+    report_every: Option<u64>,
+    /// Check every response against its operation's declared responses and write the report
+    /// (JSON: responses checked, violations, the first ones in full) to FILE at Ctrl-C.
+    #[arg(long, value_name = "FILE")]
+    audit_responses: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.fetch_specs {
+        let progress = |line: &str| eprintln!("{line}");
+        return match milmove_parser::fetch_specs(args.spec_dir.as_deref(), &progress) {
+            Ok(dir) => {
+                println!("{}", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if !(0.0..=1.0).contains(&args.error_rate) {
         eprintln!("error: --error-rate must be between 0 and 1");
         return ExitCode::from(2);
@@ -77,6 +117,7 @@ fn main() -> ExitCode {
 async fn run(args: Args) -> ExitCode {
     let config = SimConfig {
         spec_dir: args.spec_dir,
+        offline: args.offline,
         bind: args.bind,
         mtls_port: args.mtls_port,
         office_port: args.office_port,
@@ -92,6 +133,15 @@ async fn run(args: Args) -> ExitCode {
         },
         allowed_digests: args.allow_digests,
         tls_dir: args.tls_dir.clone(),
+        max_moves: match args.max_moves {
+            0 => usize::MAX,
+            n => n,
+        },
+        in_use_grace: std::time::Duration::from_secs(args.in_use_grace),
+        audit: match args.audit_responses {
+            Some(path) => milmove_sim::Audit::File(path),
+            None => milmove_sim::Audit::Off,
+        },
     };
     let sim = match SimServer::start(config).await {
         Ok(sim) => sim,
@@ -106,8 +156,34 @@ async fn run(args: Args) -> ExitCode {
     if let Some(dir) = &args.tls_dir {
         println!("certificates written to {}", dir.display());
     }
+    let reporter = args.report_every.filter(|s| *s > 0).map(|every| {
+        let state = sim.state().clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let s = &state.store;
+                eprintln!(
+                    "state: moves={} evicted={} shipments={} service_items={} \
+                     payment_requests={} uploads={} users={} sessions={}",
+                    s.moves.len(),
+                    s.evicted_moves(),
+                    s.shipments.len(),
+                    s.service_items.len(),
+                    s.payment_requests.len(),
+                    s.uploads.len(),
+                    s.users.len(),
+                    state.sessions.len()
+                );
+            }
+        })
+    });
     if tokio::signal::ctrl_c().await.is_err() {
         eprintln!("error: cannot wait for Ctrl-C");
+    }
+    if let Some(r) = reporter {
+        r.abort();
     }
     sim.shutdown().await;
     ExitCode::SUCCESS

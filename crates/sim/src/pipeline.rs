@@ -158,8 +158,12 @@ async fn route(
 ) -> Response {
     let path = parts.uri.path();
     let Some((api, rest)) = Api::split(path).filter(|(api, _)| listener.serves(*api)) else {
-        if path == "/" && parts.method == Method::GET {
-            return (StatusCode::OK, "milmove-sim").into_response();
+        // MilMove's office and milmove routers end with the single-page app's index for
+        // every other GET/HEAD (`/sign-in`, `/moves/…`, even an API this app does not
+        // mount); the Prime router has none.
+        let browser = matches!(listener, Listener::Office | Listener::Customer);
+        if browser && matches!(parts.method, Method::GET | Method::HEAD) {
+            return crate::spa::index(&parts.method);
         }
         return (StatusCode::NOT_FOUND, "404 page not found\n").into_response();
     };
@@ -205,7 +209,11 @@ async fn route(
         raw_body: body,
         session,
     };
-    handlers::dispatch(sim, &call)
+    let response = handlers::dispatch(sim, &call);
+    match &sim.audit {
+        Some(audit) => audit.check(api, spec, op, response).await,
+        None => response,
+    }
 }
 
 fn route_error(api: Api, e: &milmove_parser::ParserError) -> Response {
@@ -213,7 +221,7 @@ fn route_error(api: Api, e: &milmove_parser::ParserError) -> Response {
         .http_status()
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::NOT_FOUND);
-    let mut response = ApiError::new(status, e.to_string()).response(api);
+    let mut response = ApiError::framework(status, e.to_string()).response(api);
     if let milmove_parser::ParserError::UnknownMethod { allowed, .. } = e {
         if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
             response.headers_mut().insert(header::ALLOW, v);

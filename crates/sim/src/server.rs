@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::audit::{AuditReport, ReportOnDrop, ResponseAudit};
 use crate::knobs::Knobs;
 use crate::listen::serve;
 use crate::pipeline::Listener;
@@ -19,9 +20,12 @@ use crate::{SimError, SimState};
 /// How to run the stand-in.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// Directory with the bundled specs (`prime.yaml`, `ghc.yaml`, …). `None`: the
-    /// `MILMOVE_SWAGGER_DIR` environment variable.
+    /// Directory with the bundled specs (`prime.yaml`, `ghc.yaml`, …). `None`: found as the
+    /// load-test apps find them (`MILMOVE_SWAGGER_DIR`, a folder beside the checkout, the
+    /// cache of the pinned specs), else the pinned specs are downloaded into that cache.
     pub spec_dir: Option<PathBuf>,
+    /// Never download the pinned specs (`--offline`).
+    pub offline: bool,
     /// Address to bind (default 127.0.0.1).
     pub bind: IpAddr,
     /// Mutual-TLS (Prime/Support) port; 0 picks a free port.
@@ -38,12 +42,48 @@ pub struct SimConfig {
     pub allowed_digests: Vec<String>,
     /// Write the CA, server and dev client certificate/key (PEM) here.
     pub tls_dir: Option<PathBuf>,
+    /// Check every response against its operation's declared responses ([`crate::audit`]).
+    pub audit: Audit,
+    /// Moves kept at most (`usize::MAX`: no bound); the least recently used idle ones are
+    /// evicted with their children ([`crate::state::evict`]).
+    pub max_moves: usize,
+    /// A move (or session) used within this long is in use and never evicted.
+    pub in_use_grace: std::time::Duration,
+}
+
+/// The default move limit: a few thousand moves (tens of MB), far more than a load test's
+/// users hold at once.
+pub const DEFAULT_MAX_MOVES: usize = 2_000;
+
+/// Whether and where the response audit runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Audit {
+    /// No audit (the default: it costs a validation per response).
+    #[default]
+    Off,
+    /// Audit; read the report with [`SimHandle::audit`].
+    InMemory,
+    /// Audit, and write the report to this file (JSON) when the stand-in stops or its handle
+    /// is dropped.
+    File(PathBuf),
+}
+
+impl Audit {
+    /// [`Audit::File`] when the [`crate::AUDIT_ENV`] variable names a file, else [`Audit::Off`]
+    /// (how the load-test apps' stand-in launcher lets their end-to-end tests turn it on).
+    pub fn from_env() -> Audit {
+        match std::env::var_os(crate::AUDIT_ENV) {
+            Some(path) if !path.is_empty() => Audit::File(path.into()),
+            _ => Audit::Off,
+        }
+    }
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
         Self {
             spec_dir: None,
+            offline: false,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             mtls_port: 0,
             office_port: 0,
@@ -55,6 +95,9 @@ impl Default for SimConfig {
             },
             allowed_digests: Vec::new(),
             tls_dir: None,
+            audit: Audit::Off,
+            max_moves: DEFAULT_MAX_MOVES,
+            in_use_grace: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -83,6 +126,8 @@ pub struct SimHandle {
     ca: Arc<SimCa>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// Writes the audit report when the handle goes (declared last: dropped last).
+    audit_file: Option<ReportOnDrop>,
 }
 
 impl std::fmt::Debug for SimHandle {
@@ -125,12 +170,27 @@ impl SimServer {
     /// Loads the specs, generates the certificates, seeds the state and starts the three
     /// listeners.
     pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
-        let spec_dir = milmove_parser::find_spec_dir(config.spec_dir.as_deref())
-            .map_err(|e| SimError::Config(e.to_string()))?;
+        let fetch = if config.offline {
+            milmove_parser::Fetch::Offline
+        } else {
+            milmove_parser::Fetch::Allowed
+        };
+        let explicit = config.spec_dir.clone();
+        let spec_dir = tokio::task::spawn_blocking(move || {
+            let progress = |line: &str| eprintln!("{line}");
+            milmove_parser::resolve_spec_dir(explicit.as_deref(), fetch, &progress)
+        })
+        .await
+        .map_err(|e| SimError::Config(format!("finding the specs failed: {e}")))?
+        .map_err(|e| SimError::Specs(e.to_string()))?;
         let seed = config.seed;
+        let limits = crate::state::evict::Limits {
+            max_moves: config.max_moves,
+            in_use_grace: config.in_use_grace,
+        };
         let loading = tokio::task::spawn_blocking(move || {
             let specs = crate::validate::Specs::load(&spec_dir)?;
-            let store = crate::state::Store::seeded(seed)?;
+            let store = crate::state::Store::seeded_with(seed, limits)?;
             Ok::<_, SimError>((specs, store))
         });
         let ca = Arc::new(SimCa::generate()?);
@@ -143,6 +203,14 @@ impl SimServer {
         let (specs, store) = loading
             .await
             .map_err(|e| SimError::Config(format!("loading task failed: {e}")))??;
+        let audit = (config.audit != Audit::Off).then(|| Arc::new(ResponseAudit::default()));
+        let audit_file = match (&config.audit, &audit) {
+            (Audit::File(path), Some(audit)) => Some(ReportOnDrop {
+                audit: audit.clone(),
+                path: path.clone(),
+            }),
+            _ => None,
+        };
         let state = Arc::new(SimState {
             store,
             sessions: Default::default(),
@@ -150,6 +218,7 @@ impl SimServer {
             knobs: parking_lot::RwLock::new(config.knobs),
             allowed: Default::default(),
             started: Instant::now(),
+            audit,
         });
         state.allowed.allow(&client.sha256);
         for d in &config.allowed_digests {
@@ -189,6 +258,7 @@ impl SimServer {
             ca,
             stop,
             tasks,
+            audit_file,
         })
     }
 }
@@ -209,16 +279,23 @@ impl SimHandle {
         Ok(cert)
     }
 
+    /// The response audit's report so far (`None` when the audit is off).
+    pub fn audit(&self) -> Option<AuditReport> {
+        self.state.audit.as_ref().map(|a| a.report())
+    }
+
     /// Replaces the fault knobs while running.
     pub fn set_knobs(&self, knobs: Knobs) {
         *self.state.knobs.write() = knobs;
     }
 
-    /// Stops the listeners and ends every open connection.
+    /// Stops the listeners and ends every open connection (and writes the audit report when
+    /// one is configured).
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         for task in self.tasks {
             let _ = task.await;
         }
+        drop(self.audit_file);
     }
 }

@@ -170,7 +170,7 @@ async fn every_operation_rejects_malformed_input_without_5xx() {
         .sum();
     assert!(operations > 200, "{operations} operations loaded");
     assert_eq!(checked, 4 * operations);
-    sim.shutdown().await;
+    common::finish(sim).await;
 }
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
@@ -218,7 +218,7 @@ fn random_bodies_and_params_never_cause_5xx() {
         let status = rt.block_on(caller.call(api, &op.method, &path, &headers, bytes));
         prop_assert!(status < 500, "{} {} → {}", op.method, path, status);
     });
-    rt.block_on(sim.shutdown());
+    rt.block_on(common::finish(sim));
 }
 
 /// The current eTag of whichever stored object has this id.
@@ -353,5 +353,5 @@ fn nearly_valid_bodies_on_real_objects_never_cause_5xx() {
         successes >= 40,
         "only {successes} of the cases reached a handler's success path: {statuses:?}"
     );
-    rt.block_on(sim.shutdown());
+    rt.block_on(common::finish(sim));
 }

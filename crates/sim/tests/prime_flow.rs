@@ -279,5 +279,5 @@ async fn hhg_workflow_with_etags_and_transitions() {
     )
     .await;
     assert_eq!(status, 404);
-    sim.shutdown().await;
+    common::finish(sim).await;
 }

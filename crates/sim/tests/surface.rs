@@ -53,10 +53,9 @@ async fn unknown_routes_404_and_wrong_methods_405() {
     assert_eq!(office.login("TOO office").await, 200);
     let (status, body) = send(office.client.get(office.url("/ghc/v1/no-such-thing"))).await;
     assert_eq!(status, 404, "{body}");
-    assert!(
-        body["message"].is_string(),
-        "ghc errors carry `message`: {body}"
-    );
+    // The router's own errors: MilMove's ServeCustomError shape in every API.
+    assert_eq!(body["title"], "Not Found Error", "{body}");
+    assert!(body["detail"].is_string(), "{body}");
     let resp = office
         .client
         .put(office.url("/ghc/v1/queues/moves"))
@@ -65,7 +64,7 @@ async fn unknown_routes_404_and_wrong_methods_405() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 405);
-    sim.shutdown().await;
+    common::finish(sim).await;
 }
 
 #[tokio::test]
@@ -97,16 +96,19 @@ async fn each_spec_is_served_at_its_base_path_on_its_listeners() {
             );
         }
     }
-    // APIs are not served on listeners that do not carry them.
+    // APIs are not served on listeners that do not carry them: the browser apps answer their
+    // single-page app's index instead, as MilMove's office and milmove routers do.
     for (base, path) in [
         (sim.customer_url.as_str(), "/ghc/v1/swagger.yaml"),
         (sim.office_url.as_str(), "/prime/v1/swagger.yaml"),
         (sim.customer_url.as_str(), "/support/v1/swagger.yaml"),
     ] {
         let resp = plain.get(format!("{base}{path}")).send().await.unwrap();
-        assert_eq!(resp.status(), 404, "{base}{path}");
+        assert_eq!(resp.status(), 200, "{base}{path}");
+        let text = resp.text().await.unwrap();
+        assert!(text.contains("<div id=\"root\">"), "{base}{path}: {text}");
     }
-    sim.shutdown().await;
+    common::finish(sim).await;
 }
 
 /// Checks a 422 body against the `ValidationError` definition of the API's own spec.
@@ -172,7 +174,7 @@ async fn validation_errors_use_each_apis_shape() {
     assert_eq!(status, 422, "{body}");
     assert!(body["invalidFields"].is_object(), "{body}");
     assert_validation_shape(&sim, Api::Internal, &body);
-    sim.shutdown().await;
+    common::finish(sim).await;
 }
 
 /// Decodes an eTag into the time it stands for.
@@ -238,7 +240,7 @@ async fn etags_are_base64_of_updated_at_and_change_on_every_update() {
         assert_eq!(status, 412);
         tag = new_tag;
     }
-    sim.shutdown().await;
+    common::finish(sim).await;
 }
 
 #[tokio::test]
@@ -279,5 +281,5 @@ async fn knobs_inject_errors_and_latency_for_real_clients() {
     sim.set_knobs(Knobs::default());
     let (status, _) = send(c.get(&moves_url)).await;
     assert_eq!(status, 200);
-    sim.shutdown().await;
+    common::finish(sim).await;
 }

@@ -109,9 +109,20 @@ impl Apis {
         }))
     }
 
-    /// The spec directory: `dir` if given, else `MILMOVE_SWAGGER_DIR`.
+    /// The spec directory: `dir` if given, else `MILMOVE_SWAGGER_DIR`, a folder beside the
+    /// checkout or the cache of the pinned specs, else the pinned specs downloaded into that
+    /// cache (saying so on stderr).
     pub fn resolve_dir(dir: Option<&Path>) -> Result<PathBuf, TasksError> {
-        Ok(milmove_parser::find_spec_dir(dir)?)
+        Self::resolve_dir_with(dir, milmove_parser::Fetch::Allowed)
+    }
+
+    /// [`Apis::resolve_dir`], downloading only when `fetch` allows it (`--offline` does not).
+    pub fn resolve_dir_with(
+        dir: Option<&Path>,
+        fetch: milmove_parser::Fetch,
+    ) -> Result<PathBuf, TasksError> {
+        let progress = |line: &str| eprintln!("{line}");
+        Ok(milmove_parser::resolve_spec_dir(dir, fetch, &progress)?)
     }
 
     /// The parsed spec of one API (operations, schemas, validation).

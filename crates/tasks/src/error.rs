@@ -8,6 +8,9 @@ pub enum TasksError {
     /// No spec directory was given, `MILMOVE_SWAGGER_DIR` is not set and none was found.
     #[error("{0} (flag: --swagger-dir)")]
     NoSpecDir(#[from] milmove_parser::SpecDirNotFound),
+    /// No spec folder, and the pinned specs could not be fetched (or `--offline`).
+    #[error("{0}")]
+    Specs(#[from] milmove_parser::SpecsError),
     /// A spec could not be loaded.
     #[error("cannot load the MilMove spec {path}: {source}")]
     Spec {

@@ -13,11 +13,15 @@ pub const SPECS: [&str; 7] = [
 ];
 
 /// The spec folder (`MILMOVE_SWAGGER_DIR` or found beside the checkout), or `None` after
-/// printing a loud skip notice.
+/// printing a loud skip notice. In CI (`CI` set) a missing folder fails the test instead.
 pub fn swagger_dir(test: &str) -> Option<PathBuf> {
     match milmove_parser::find_spec_dir(None) {
         Ok(dir) => Some(dir),
         Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{test} needs the real MilMove specs in CI: {e}"
+            );
             // Straight to stderr: the test harness captures `eprintln!` of passing tests.
             let _ = writeln!(
                 std::io::stderr(),

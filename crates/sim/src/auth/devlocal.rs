@@ -14,6 +14,9 @@ use crate::http_util::{cookie, pair_value, parse_pairs};
 use crate::state::model::{unique_now, Role, User};
 use crate::SimState;
 
+/// Sessions kept at the least, whatever the move limit.
+const MIN_SESSIONS: usize = 1_000;
+
 fn text(status: StatusCode, body: impl Into<String>) -> Response {
     (status, body.into()).into_response()
 }
@@ -163,6 +166,13 @@ fn redirect_home() -> Response {
 }
 
 fn start_session(sim: &SimState, app: App, user: &User, response: &mut Response) {
+    // Sessions are bounded with the moves (at least MIN_SESSIONS): users left without one
+    // go, with their customer once it has no orders.
+    let limits = sim.store.limits;
+    let max = limits.max_moves.saturating_mul(2).max(MIN_SESSIONS);
+    for gone in sim.sessions.evict_idle(max, limits.in_use_grace) {
+        sim.store.forget_user(&gone);
+    }
     let token = sim.sessions.create(Session {
         user_id: user.id,
         app,

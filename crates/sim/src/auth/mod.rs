@@ -3,7 +3,9 @@
 pub mod csrf;
 pub mod devlocal;
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine;
 use http::HeaderMap;
@@ -56,10 +58,21 @@ impl Session {
     }
 }
 
-/// Session store keyed by the session cookie's token.
+/// A stored session and when it was last used.
+struct Entry {
+    session: Arc<Session>,
+    last_used: AtomicI64,
+}
+
+/// Session store keyed by the session cookie's token. It is bounded like the moves: past
+/// [`Sessions::evict_idle`]'s limit the least recently used idle sessions go.
 #[derive(Default)]
 pub struct Sessions {
-    table: Table<String, Arc<Session>>,
+    table: Table<String, Entry>,
+}
+
+fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 impl Sessions {
@@ -68,19 +81,69 @@ impl Sessions {
         let mut bytes = [0u8; 24];
         rand::fill(&mut bytes);
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-        self.table.insert(token.clone(), Arc::new(session));
+        let entry = Entry {
+            session: Arc::new(session),
+            last_used: AtomicI64::new(now_millis()),
+        };
+        self.table.insert(token.clone(), entry);
         token
     }
 
-    /// The session named by the app's cookie in `headers`.
+    /// The session named by the app's cookie in `headers` (marked as used now).
     pub fn from_headers(&self, app: App, headers: &HeaderMap) -> Option<Arc<Session>> {
         let token = cookie(headers, app.session_cookie())?;
-        self.table.with(&token.to_string(), Arc::clone)
+        self.table.with(&token.to_string(), |e| {
+            e.last_used.store(now_millis(), Ordering::Relaxed);
+            e.session.clone()
+        })
     }
 
     /// Ends a session.
     pub fn remove(&self, token: &str) {
         self.table.remove(&token.to_string());
+    }
+
+    /// Sessions kept.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// When more than `max` sessions are kept, ends the least recently used ones not used
+    /// within `grace` (down to 90 % of `max`); returns the users left without a session.
+    pub fn evict_idle(&self, max: usize, grace: Duration) -> Vec<Uuid> {
+        let count = self.table.len();
+        if count <= max {
+            return Vec::new();
+        }
+        let idle_before = now_millis() - grace.as_millis() as i64;
+        let mut idle: Vec<(i64, String, Uuid)> = Vec::new();
+        self.table.for_each(|token, e| {
+            let used = e.last_used.load(Ordering::Relaxed);
+            if used <= idle_before {
+                idle.push((used, token.clone(), e.session.user_id));
+            }
+        });
+        idle.sort_unstable_by_key(|(used, _, _)| *used);
+        let target = max - max / 10;
+        let mut users = Vec::new();
+        for (_, token, user) in idle.into_iter().take(count - target) {
+            self.table.remove(&token);
+            users.push(user);
+        }
+        let live: std::collections::HashSet<Uuid> = self
+            .table
+            .collect(|e| Some(e.session.user_id))
+            .into_iter()
+            .collect();
+        users.retain(|u| !live.contains(u));
+        users.sort_unstable();
+        users.dedup();
+        users
     }
 }
 
@@ -144,6 +207,43 @@ mod tests {
             vec![Role::Tio]
         );
         assert!(roles_for_user_type("wizard").is_none());
+    }
+
+    #[test]
+    fn idle_sessions_past_the_limit_are_evicted() {
+        let sessions = Sessions::default();
+        let user = |n: u128| Session {
+            user_id: Uuid::from_u128(n),
+            app: App::Mil,
+            roles: vec![Role::Customer],
+            office_user_id: None,
+            service_member_id: None,
+            email: String::new(),
+        };
+        for n in 0..20 {
+            sessions.create(user(n));
+        }
+        // Two sessions of user 0: it is reported only if both go.
+        sessions.create(user(0));
+        assert!(
+            sessions.evict_idle(30, Duration::ZERO).is_empty(),
+            "under the limit"
+        );
+        let gone = sessions.evict_idle(10, Duration::ZERO);
+        assert_eq!(sessions.len(), 9);
+        let live: Vec<Uuid> = sessions.table.collect(|e| Some(e.session.user_id));
+        assert!(gone.iter().all(|u| !live.contains(u)), "{gone:?} {live:?}");
+        let mut distinct = gone.clone();
+        distinct.dedup();
+        assert_eq!(distinct.len(), gone.len(), "each user once: {gone:?}");
+        assert!(gone.len() >= 11, "{gone:?}");
+        // Sessions used within the grace period stay, whatever the limit.
+        let fresh = Sessions::default();
+        for n in 0..5 {
+            fresh.create(user(n));
+        }
+        assert!(fresh.evict_idle(1, Duration::from_secs(3600)).is_empty());
+        assert_eq!(fresh.len(), 5);
         for t in USER_TYPES {
             assert!(roles_for_user_type(t).is_some());
         }

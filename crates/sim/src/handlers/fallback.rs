@@ -31,7 +31,16 @@ pub fn fallback(call: &Call<'_>) -> Response {
         .parser
         .fake_response(&op.path, &op.method, Some(&code), rand::random());
     match fake {
-        Ok(body) if status != StatusCode::NO_CONTENT => json_response(status, &body),
+        Ok(mut body) if status != StatusCode::NO_CONTENT => {
+            if let Ok(Some(schema)) =
+                call.spec
+                    .parser
+                    .response_body(&op.path, &op.method, Some(&code))
+            {
+                crate::shape::marshal::marshal(&mut body, &schema, &schema);
+            }
+            json_response(status, &body)
+        }
         _ => status.into_response(),
     }
 }

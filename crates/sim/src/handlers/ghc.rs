@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::{Call, Outcome};
 use crate::api::ApiError;
 use crate::shape::ghc as shape;
+use crate::shape::queues::{self, QueueType};
 use crate::state::model::Move;
 use crate::state::{StateError, Store};
 use crate::SimState;
@@ -16,10 +17,16 @@ use crate::SimState;
 pub fn handle(sim: &SimState, call: &Call<'_>, op_id: &str) -> Option<Outcome> {
     let store = &sim.store;
     Some(match op_id {
-        "getServicesCounselingQueue" => moves_queue(store, call, &["NEEDS SERVICE COUNSELING"]),
+        "getServicesCounselingQueue" => moves_queue(
+            store,
+            call,
+            QueueType::Counseling,
+            &["NEEDS SERVICE COUNSELING"],
+        ),
         "getMovesQueue" => moves_queue(
             store,
             call,
+            QueueType::TaskOrder,
             &[
                 "SUBMITTED",
                 "APPROVALS REQUESTED",
@@ -56,11 +63,13 @@ fn page(call: &Call<'_>) -> (usize, usize) {
     (num("page", 1).max(1), num("perPage", 20).clamp(1, 500))
 }
 
-fn moves_queue(store: &Store, call: &Call<'_>, statuses: &[&str]) -> Outcome {
+fn moves_queue(store: &Store, call: &Call<'_>, queue: QueueType, statuses: &[&str]) -> Outcome {
     let locator = call.query("locator");
     let mut moves: Vec<Move> = store.moves.collect(|m| {
         let wanted = statuses.contains(&m.status.as_str())
-            && locator.is_none_or(|l| m.locator.eq_ignore_ascii_case(l));
+            && locator
+                .as_deref()
+                .is_none_or(|l| m.locator.eq_ignore_ascii_case(l));
         wanted.then(|| m.clone())
     });
     moves.sort_by_key(|m| std::cmp::Reverse(m.created_at));
@@ -69,7 +78,7 @@ fn moves_queue(store: &Store, call: &Call<'_>, statuses: &[&str]) -> Outcome {
         .iter()
         .skip((page - 1) * per_page)
         .take(per_page)
-        .map(|m| shape::queue_move(store, m))
+        .map(|m| queues::queue_move(store, m, queue))
         .collect();
     call.reply(
         StatusCode::OK,
@@ -80,7 +89,7 @@ fn moves_queue(store: &Store, call: &Call<'_>, statuses: &[&str]) -> Outcome {
 fn payment_queue(store: &Store, call: &Call<'_>) -> Outcome {
     let locator = call.query("locator");
     let of_locator = |move_id: &Uuid| {
-        locator.is_none_or(|l| {
+        locator.as_deref().is_none_or(|l| {
             store
                 .moves
                 .with(move_id, |m| m.locator.eq_ignore_ascii_case(l))
@@ -96,7 +105,7 @@ fn payment_queue(store: &Store, call: &Call<'_>) -> Outcome {
         .iter()
         .skip((page - 1) * per_page)
         .take(per_page)
-        .map(|p| shape::queue_payment_request(store, p))
+        .map(|p| queues::queue_payment_request(store, p))
         .collect();
     call.reply(
         StatusCode::OK,
@@ -249,7 +258,14 @@ fn service_item_status(store: &Store, call: &Call<'_>) -> Outcome {
     let status = call
         .body_str("status")
         .ok_or_else(|| ApiError::invalid("status", "status is required"))?;
-    let item = store.set_service_item_status(&id, tag, status, call.body_str("rejectionReason"))?;
+    let item = store
+        .set_service_item_status(&id, tag, status, call.body_str("rejectionReason"))
+        .map_err(|e| match e {
+            // GHC declares no 409: MilMove's service item updater answers what it refuses
+            // with a 422 (InvalidInputError).
+            StateError::Conflict(message) => ApiError::invalid("status", message),
+            other => other.into(),
+        })?;
     store.route_move(&item.move_id)?;
     call.reply(StatusCode::OK, shape::service_item(&item))
 }
@@ -292,17 +308,26 @@ fn payment_request_status(store: &Store, call: &Call<'_>) -> Outcome {
         .ok_or_else(|| ApiError::invalid("status", "status is required"))?
         .to_string();
     let current = store.get_payment_request(&id)?;
+    // MilMove's handler takes only the two reviewed statuses, and answers 422 otherwise.
+    if status != "REVIEWED" && status != "REVIEWED_AND_ALL_SERVICE_ITEMS_REJECTED" {
+        return Err(ApiError::invalid(
+            "status",
+            format!("{status} is not a reviewed status"),
+        ));
+    }
     if status == "REVIEWED" {
+        // MilMove's updater refuses this with a ConflictError its handler turns into a 500;
+        // the stand-in answers the declared 422 instead.
         if current.items.iter().any(|i| i.status == "REQUESTED") {
-            return Err(StateError::Conflict(
-                "every payment service item must be reviewed first".into(),
-            )
-            .into());
+            return Err(ApiError::invalid(
+                "status",
+                "All PaymentServiceItems must be approved or denied to review this PaymentRequest",
+            ));
         }
         if current.items.iter().all(|i| i.status == "DENIED") {
             status = "REVIEWED_AND_ALL_SERVICE_ITEMS_REJECTED".into();
         }
     }
-    let p = store.set_payment_request_status(&id, tag, &status)?;
+    let p = store.review_payment_request(&id, tag, &status)?;
     call.reply(StatusCode::OK, shape::payment_request(&p))
 }

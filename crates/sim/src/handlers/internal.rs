@@ -5,10 +5,10 @@ use http::StatusCode;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::{parse_uuid, Call, Outcome};
+use super::{parse_uuid, uploads, Call, Outcome};
 use crate::api::ApiError;
 use crate::shape::{internal as shape, prime};
-use crate::state::model::{rfc3339, unique_now, Customer, Upload};
+use crate::state::model::{rfc3339, unique_now, Customer};
 use crate::state::shipments::NewShipment;
 use crate::state::StateError;
 use crate::SimState;
@@ -48,7 +48,10 @@ fn logged_in(sim: &SimState, call: &Call<'_>) -> Outcome {
 }
 
 fn duty_locations(sim: &SimState, call: &Call<'_>) -> Outcome {
-    let search = call.query("search").unwrap_or("").to_ascii_lowercase();
+    let search = call
+        .query("search")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let store = &sim.store;
     let mut rows: Vec<Value> = store
         .duty_locations
@@ -144,6 +147,15 @@ fn create_orders(sim: &SimState, call: &Call<'_>) -> Outcome {
     fields.remove("service_member_id");
     fields.remove("move_id");
     fields.entry("status").or_insert(json!("DRAFT"));
+    // MilMove creates the orders' entitlement with them.
+    let dependents = fields
+        .get("has_dependents")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    fields.insert(
+        "entitlement".into(),
+        Value::Object(crate::state::seed::default_entitlement(dependents)),
+    );
     let o = sim.store.create_orders(sm, fields)?;
     let mv = sim.store.create_move(o.id, "DRAFT")?;
     let o = sim.store.orders.get(&o.id).unwrap_or(o);
@@ -162,67 +174,16 @@ fn show_orders(sim: &SimState, call: &Call<'_>) -> Outcome {
     call.reply(StatusCode::OK, shape::orders(&sim.store, &o))
 }
 
-/// Parses the `file` part of a multipart body and stores it as an upload.
-pub fn store_upload(sim: &SimState, call: &Call<'_>, document: Option<Uuid>) -> Upload {
-    let (filename, content_type, bytes) = multipart_file(call).unwrap_or((
-        "upload.bin".into(),
-        "application/octet-stream".into(),
-        call.raw_body.len() as u64,
-    ));
-    let upload = Upload {
-        id: Uuid::new_v4(),
-        document_id: document,
-        filename,
-        content_type,
-        bytes,
-        checksum: crate::tls::sha256_hex(call.raw_body),
-        created_at: unique_now(),
-    };
-    sim.store.add_upload(upload.clone());
-    upload
-}
-
-fn multipart_file(call: &Call<'_>) -> Option<(String, String, u64)> {
-    let ct = call
-        .headers
-        .get(http::header::CONTENT_TYPE)?
-        .to_str()
-        .ok()?;
-    let boundary = ct.split("boundary=").nth(1)?.trim_matches('"');
-    let body = String::from_utf8_lossy(call.raw_body);
-    let part = body
-        .split(&format!("--{boundary}"))
-        .find(|p| p.contains("name=\"file\""))?;
-    let (head, content) = part.split_once("\r\n\r\n")?;
-    let filename = head
-        .split("filename=\"")
-        .nth(1)?
-        .split('"')
-        .next()?
-        .to_string();
-    let content_type = head
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("Content-Type:")
-                .or_else(|| l.strip_prefix("content-type:"))
-        })
-        .map_or("application/octet-stream".to_string(), |v| {
-            v.trim().to_string()
-        });
-    Some((
-        filename,
-        content_type,
-        content.trim_end_matches("\r\n").len() as u64,
-    ))
-}
-
 fn create_upload(sim: &SimState, call: &Call<'_>) -> Outcome {
+    // An upload outside a document is kept under its user's id (it goes with the user).
     let document = match call.query("documentId") {
-        Some(d) => Some(parse_uuid(d, "documentId")?),
-        None => None,
+        Some(d) => Some(parse_uuid(&d, "documentId")?),
+        None => Some(call.session()?.user_id),
     };
-    let upload = store_upload(sim, call, document);
-    call.reply(StatusCode::CREATED, shape::upload(&upload))
+    match uploads::store_upload(sim, call, document, uploads::ALLOWED_DOCUMENT_TYPES) {
+        Ok(upload) => call.reply(StatusCode::CREATED, shape::upload(&upload)),
+        Err(refused) => Ok(uploads::internal_refusal(refused)),
+    }
 }
 
 fn own_move(
@@ -246,9 +207,17 @@ fn patch_move(sim: &SimState, call: &Call<'_>) -> Outcome {
     call.reply(StatusCode::OK, shape::move_(&m, customer))
 }
 
+/// MilMove's move router: a draft goes to services counseling; a move already there is left
+/// as it is (200); any other status is an invalid transition (400, `{"message": …}`).
 fn submit(sim: &SimState, call: &Call<'_>) -> Outcome {
     let (m, customer) = own_move(sim, call)?;
-    let m = sim.store.submit_move(&m.id, None)?;
+    if m.status == "NEEDS SERVICE COUNSELING" {
+        return call.reply(StatusCode::OK, shape::move_(&m, customer));
+    }
+    let m = sim.store.submit_move(&m.id, None).map_err(|e| match e {
+        StateError::Conflict(message) => ApiError::new(StatusCode::BAD_REQUEST, message),
+        other => other.into(),
+    })?;
     call.reply(StatusCode::OK, shape::move_(&m, customer))
 }
 
@@ -294,7 +263,10 @@ fn create_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
         "SUBMITTED"
     };
     let s = sim.store.insert_shipment(&move_id, new, status)?;
-    call.reply(StatusCode::OK, prime::shipment(&sim.store, &s))
+    call.reply(
+        StatusCode::OK,
+        prime::shipment_in(&sim.store, &s, prime::ShipmentView::Internal),
+    )
 }
 
 fn list_shipments(sim: &SimState, call: &Call<'_>) -> Outcome {
@@ -304,7 +276,7 @@ fn list_shipments(sim: &SimState, call: &Call<'_>) -> Outcome {
         .shipment_ids
         .iter()
         .filter_map(|s| sim.store.shipments.get(s))
-        .map(|s| prime::shipment(&sim.store, &s))
+        .map(|s| prime::shipment_in(&sim.store, &s, prime::ShipmentView::Internal))
         .collect();
     call.reply(StatusCode::OK, Value::Array(rows))
 }

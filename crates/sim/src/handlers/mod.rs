@@ -1,12 +1,15 @@
 //! Operation handlers. Load-test endpoints get stateful handlers; every other operation is
 //! answered by [`fallback`] with a body generated from its response schema.
 
+mod downloads;
 mod fallback;
 mod ghc;
 mod internal;
+pub mod lookup;
 mod prime;
 pub mod roles;
 mod support;
+mod uploads;
 
 use std::sync::Arc;
 
@@ -62,12 +65,10 @@ impl Call<'_> {
         parse_uuid(self.path(name), name)
     }
 
-    /// A query parameter.
-    pub fn query(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+    /// A query parameter as go-swagger binds it: the last value given; an empty value is
+    /// absent.
+    pub fn query(&self, name: &str) -> Option<String> {
+        crate::validate::query_value(&self.query, name, false)
     }
 
     /// The `If-Match` header (422 when missing).
@@ -93,7 +94,8 @@ impl Call<'_> {
     }
 
     /// A JSON answer, completed with whatever the operation's response schema for `status`
-    /// requires that the state-built body lacks.
+    /// requires that the state-built body lacks, then written as go-swagger writes it (no
+    /// undeclared fields, empty optional ones left out: [`crate::shape::marshal`]).
     pub fn reply(&self, status: StatusCode, mut body: Value) -> Outcome {
         let code = status.as_str().to_string();
         if let Ok(Some(schema)) =
@@ -102,6 +104,7 @@ impl Call<'_> {
                 .response_body(&self.op.path, &self.op.method, Some(&code))
         {
             fallback::complete(&mut body, &schema, &schema, self.op, 0);
+            crate::shape::marshal::marshal(&mut body, &schema, &schema);
         }
         Ok(json_response(status, &body))
     }
@@ -122,15 +125,22 @@ pub fn parse_uuid(text: &str, field: &str) -> Result<Uuid, ApiError> {
 /// Runs the handler for the call's operation, or the spec-driven fallback.
 pub fn dispatch(sim: &SimState, call: &Call<'_>) -> Response {
     let op_id = call.op.operation_id.as_deref().unwrap_or("");
+    if sim.store.limits.max_moves != usize::MAX {
+        lookup::mark_in_use(&sim.store, call);
+    }
     let handled = match call.api {
         Api::PrimeV1 | Api::PrimeV2 | Api::PrimeV3 => prime::handle(sim, call, op_id),
         Api::Support => support::handle(sim, call, op_id),
         Api::Ghc => ghc::handle(sim, call, op_id),
         Api::Internal => internal::handle(sim, call, op_id),
-    };
+    }
+    .or_else(|| downloads::handle(sim, call, op_id));
     match handled {
         Some(Ok(response)) => response,
         Some(Err(e)) => e.response(call.api),
-        None => fallback(call),
+        None => match lookup::missing(&sim.store, call) {
+            Some(e) => e.response(call.api),
+            None => fallback(call),
+        },
     }
 }

@@ -5,7 +5,7 @@ use http::StatusCode;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::{parse_uuid, Call, Outcome};
+use super::{parse_uuid, uploads, Call, Outcome};
 use crate::api::{Api, ApiError};
 use crate::shape::prime as shape;
 use crate::state::shipments::NewShipment;
@@ -56,8 +56,8 @@ fn retired(call: &Call<'_>, op_id: &str) -> Outcome {
 fn list_moves(sim: &SimState, call: &Call<'_>) -> Outcome {
     let since = match call.query("since") {
         Some(s) => Some(
-            chrono::DateTime::parse_from_rfc3339(s)
-                .map_err(|_| ApiError::invalid("since", "must be a date-time"))?
+            milmove_parser::formats::parse_date_time(&s)
+                .ok_or_else(|| ApiError::invalid("since", "must be a date-time"))?
                 .with_timezone(&chrono::Utc),
         ),
         None => None,
@@ -67,7 +67,7 @@ fn list_moves(sim: &SimState, call: &Call<'_>) -> Outcome {
         .prime_move_ids(since)
         .iter()
         .filter_map(|id| sim.store.moves.get(id))
-        .map(|m| shape::list_move(&m))
+        .map(|m| shape::list_move(&sim.store, &m))
         .collect();
     call.reply(StatusCode::OK, Value::Array(moves))
 }
@@ -88,7 +88,7 @@ fn get_move(sim: &SimState, call: &Call<'_>) -> Outcome {
     let m = find_prime_move(sim, call.path("moveID"))?;
     call.reply(
         StatusCode::OK,
-        shape::move_task_order(&sim.store, &m, false),
+        shape::move_task_order(&sim.store, &m, shape::Family::Prime),
     )
 }
 
@@ -153,7 +153,7 @@ fn create_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
     let shipment = sim.store.create_shipment(&move_id, new)?;
     call.reply(
         StatusCode::OK,
-        shape::shipment_with_items(&sim.store, &shipment),
+        shape::shipment_with_items(&sim.store, &shipment, shape::Family::Prime),
     )
 }
 
@@ -181,7 +181,7 @@ fn update_shipment(sim: &SimState, call: &Call<'_>) -> Outcome {
     }
     call.reply(
         StatusCode::OK,
-        shape::shipment_with_items(&sim.store, &shipment),
+        shape::shipment_with_items(&sim.store, &shipment, shape::Family::Prime),
     )
 }
 
@@ -240,11 +240,16 @@ fn create_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
     ] {
         body.remove(k);
     }
-    let item = sim
-        .store
-        .create_service_item(&move_id, shipment_id, &model_type, &code, body)?;
+    let items =
+        sim.store
+            .create_prime_service_items(&move_id, shipment_id, &model_type, &code, body)?;
     sim.store.route_move(&move_id)?;
-    call.reply(StatusCode::OK, json!([shape::service_item(&item)]))
+    let body: Vec<Value> = items
+        .iter()
+        .filter(|i| shape::representable(&i.code))
+        .map(|i| shape::service_item(shape::Family::Prime, i))
+        .collect();
+    call.reply(StatusCode::OK, Value::Array(body))
 }
 
 fn update_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
@@ -256,7 +261,10 @@ fn update_service_item(sim: &SimState, call: &Call<'_>) -> Outcome {
     // The update payload's own discriminator (e.g. UpdateMTOServiceItemSIT) is not kept.
     fields.remove("modelType");
     let item = sim.store.update_service_item(&id, tag, &fields)?;
-    call.reply(StatusCode::OK, shape::service_item(&item))
+    call.reply(
+        StatusCode::OK,
+        shape::service_item(shape::Family::Prime, &item),
+    )
 }
 
 fn post_counseling(sim: &SimState, call: &Call<'_>) -> Outcome {
@@ -265,7 +273,7 @@ fn post_counseling(sim: &SimState, call: &Call<'_>) -> Outcome {
     let m = sim.store.post_counseling(&id, tag)?;
     call.reply(
         StatusCode::OK,
-        shape::move_task_order(&sim.store, &m, false),
+        shape::move_task_order(&sim.store, &m, shape::Family::Prime),
     )
 }
 
@@ -300,7 +308,11 @@ fn create_payment_request(sim: &SimState, call: &Call<'_>) -> Outcome {
 fn create_upload(sim: &SimState, call: &Call<'_>) -> Outcome {
     let request_id = call.path_uuid("paymentRequestID")?;
     sim.store.get_payment_request(&request_id)?;
-    let upload = crate::handlers::internal::store_upload(sim, call, None);
+    // Kept in a proof-of-service document named after the payment request (so it goes
+    // when the move goes).
+    let upload =
+        uploads::store_upload(sim, call, Some(request_id), uploads::ALLOWED_DOCUMENT_TYPES)
+            .map_err(uploads::prime_refusal)?;
     call.reply(
         StatusCode::CREATED,
         json!({"id": upload.id, "filename": upload.filename, "contentType": upload.content_type,

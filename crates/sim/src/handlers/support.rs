@@ -92,6 +92,12 @@ fn create_move(sim: &SimState, call: &Call<'_>) -> Outcome {
                     profile.insert(to.into(), v.clone());
                 }
             }
+            if let Some(Value::Object(a)) = c.get("currentAddress") {
+                let mut address = a.clone();
+                address.insert("id".into(), serde_json::json!(Uuid::new_v4()));
+                address.remove("eTag");
+                profile.insert("residential_address".into(), Value::Object(address));
+            }
             store.create_customer(Uuid::new_v4(), profile).id
         }
     };
@@ -101,6 +107,20 @@ fn create_move(sim: &SimState, call: &Call<'_>) -> Outcome {
             fields.insert(to.to_string(), v.clone());
         }
     }
+    // MilMove keeps the entitlement it is sent (over its defaults).
+    let dependents = order
+        .pointer("/entitlement/dependentsAuthorized")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let mut entitlement = crate::state::seed::default_entitlement(dependents);
+    if let Some(Value::Object(sent)) = order.get("entitlement") {
+        for (k, v) in sent {
+            if !v.is_null() && !matches!(k.as_str(), "id" | "eTag") {
+                entitlement.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    fields.insert("entitlement".into(), Value::Object(entitlement));
     let mut orders = store.create_orders(customer_id, fields)?;
     store
         .orders
@@ -131,7 +151,14 @@ fn create_move(sim: &SimState, call: &Call<'_>) -> Outcome {
 fn make_available(sim: &SimState, call: &Call<'_>) -> Outcome {
     let id = call.path_uuid("moveTaskOrderID")?;
     let tag = call.if_match()?;
-    let mv = sim.store.approve_move(&id, Some(tag))?;
+    let mv = sim
+        .store
+        .approve_move(&id, Some(tag))
+        .map_err(|e| match e {
+            // Support declares no 409 here: MilMove's handler answers 422 (InvalidInputError).
+            StateError::Conflict(message) => ApiError::invalid("status", message),
+            other => other.into(),
+        })?;
     call.reply(StatusCode::OK, shape::move_task_order(&sim.store, &mv))
 }
 
@@ -170,7 +197,7 @@ fn shipment_status(sim: &SimState, call: &Call<'_>) -> Outcome {
     if status == "APPROVED" {
         sim.store.shipment_approved(&id)?;
     }
-    let mut body = prime::shipment_with_items(&sim.store, &s);
+    let mut body = prime::shipment_with_items(&sim.store, &s, prime::Family::Support);
     if let (Some(r), Value::Object(m)) = (s.fields.get("rejectionReason"), &mut body) {
         m.insert("rejectionReason".into(), r.clone());
     }
@@ -185,7 +212,10 @@ fn service_item_status(sim: &SimState, call: &Call<'_>) -> Outcome {
         .store
         .set_service_item_status(&id, tag, status, reason)?;
     sim.store.route_move(&item.move_id)?;
-    call.reply(StatusCode::OK, prime::service_item(&item))
+    call.reply(
+        StatusCode::OK,
+        prime::service_item(prime::Family::Support, &item),
+    )
 }
 
 fn payment_request_status(sim: &SimState, call: &Call<'_>) -> Outcome {

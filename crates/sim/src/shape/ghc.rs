@@ -22,7 +22,10 @@ pub fn duty_location(store: &Store, id: Option<&Value>) -> Option<Value> {
         .addresses
         .get(&d.address_id)
         .map(|a| prime::address(&a));
-    Some(json!({"id": d.id, "name": d.name, "address_id": d.address_id, "address": address}))
+    Some(
+        json!({"id": d.id, "name": d.name, "address_id": d.address_id, "address": address,
+                "eTag": etag(&d.created_at)}),
+    )
 }
 
 /// A customer.
@@ -38,7 +41,6 @@ pub fn customer(c: &Customer) -> Value {
         "email",
         "phone",
         "current_address",
-        "backup_contact",
         "phoneIsPreferred",
         "emailIsPreferred",
         "secondaryTelephone",
@@ -55,9 +57,28 @@ pub fn customer(c: &Customer) -> Value {
             out.insert(key.into(), v.clone());
         }
     }
+    if let Some(Value::Object(b)) = get(&c.profile, "backup_contact") {
+        // MilMove's `BackupContact`: name, email and phone through non-nil pointers.
+        let pick = |keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| b.get(*k).and_then(Value::as_str))
+                .unwrap_or("")
+                .to_string()
+        };
+        // GHC requires the phone (MilMove writes "" for a contact created without one,
+        // which its own pattern refuses): such a contact is left out.
+        let phone = pick(&["phone", "telephone"]);
+        if !phone.is_empty() {
+            out.insert(
+                "backup_contact".into(),
+                json!({"name": pick(&["name"]), "email": pick(&["email"]), "phone": phone}),
+            );
+        }
+    }
     out.insert("id".into(), json!(c.id));
     out.insert("userID".into(), json!(c.user_id));
     out.insert("eTag".into(), json!(etag(&c.updated_at)));
+    out.entry("cacValidated").or_insert(json!(false));
     Value::Object(out)
 }
 
@@ -83,6 +104,12 @@ pub fn order(store: &Store, o: &Orders) -> Value {
         if let Some(v) = get(f, from) {
             out.insert(to.into(), v.clone());
         }
+    }
+    for key in ["order_type", "orders_type"] {
+        match super::orders::common_orders_type(o) {
+            Some(t) => out.insert(key.into(), json!(t)),
+            None => out.remove(key),
+        };
     }
     let mut entitlement = match get(f, "entitlement") {
         Some(Value::Object(e)) => e.clone(),
@@ -138,7 +165,7 @@ pub fn move_(m: &Move) -> Value {
 
 /// A shipment (agents under `mtoAgents`).
 pub fn shipment(store: &Store, s: &Shipment) -> Value {
-    let mut out = prime::shipment(store, s);
+    let mut out = prime::shipment_in(store, s, prime::ShipmentView::Ghc);
     if let Value::Object(map) = &mut out {
         if let Some(agents) = map.remove("agents") {
             map.insert("mtoAgents".into(), agents);
@@ -158,7 +185,7 @@ pub fn service_item(i: &ServiceItem) -> Value {
     let mut out = json!({
         "id": i.id, "moveTaskOrderID": i.move_id, "reServiceCode": i.code,
         "reServiceID": stable_uuid(i.code.as_bytes()),
-        "reServiceName": service_name(&i.code), "status": i.status,
+        "reServiceName": super::service_item::service_name(&i.code), "status": i.status,
         "createdAt": rfc3339(&i.created_at), "updatedAt": rfc3339(&i.updated_at),
         "eTag": etag(&i.updated_at),
     });
@@ -169,32 +196,20 @@ pub fn service_item(i: &ServiceItem) -> Value {
         if let Some(r) = &i.rejection_reason {
             map.insert("rejectionReason".into(), json!(r));
         }
-        for k in [
-            "reason",
-            "description",
-            "sitEntryDate",
-            "sitDepartureDate",
-            "estimatedWeight",
-        ] {
+        for k in ["reason", "description", "estimatedWeight"] {
             if let Some(v) = i.body.get(k).filter(|v| !v.is_null()) {
                 map.insert(k.into(), v.clone());
             }
         }
+        // GHC writes the SIT dates as date-times (`FmtDateTimePtr`).
+        for k in ["sitEntryDate", "sitDepartureDate"] {
+            let date = i.body.get(k).and_then(Value::as_str);
+            if let Some(d) = date.and_then(milmove_parser::formats::parse_date) {
+                map.insert(k.into(), json!(format!("{d}T00:00:00.000Z")));
+            }
+        }
     }
     out
-}
-
-fn service_name(code: &str) -> &'static str {
-    match code {
-        "MS" => "Move management",
-        "CS" => "Counseling",
-        "DDSHUT" => "Domestic destination shuttle service",
-        "DOSHUT" => "Domestic origin shuttle service",
-        "DOFSIT" => "Domestic origin 1st day SIT",
-        "DDFSIT" => "Domestic destination 1st day SIT",
-        "DCRT" => "Domestic crating",
-        _ => "Service item",
-    }
 }
 
 /// A payment service item.
@@ -218,41 +233,4 @@ pub fn payment_request(p: &PaymentRequest) -> Value {
         "paymentRequestNumber": p.number, "serviceItems": items,
         "createdAt": rfc3339(&p.created_at), "eTag": etag(&p.updated_at),
     })
-}
-
-/// One row of the moves/counseling queue.
-pub fn queue_move(store: &Store, m: &Move) -> Value {
-    let orders = store.orders.get(&m.orders_id);
-    let mut out = json!({
-        "id": m.id, "locator": m.locator, "status": m.status,
-        "shipmentsCount": m.shipment_ids.len(), "submittedAt": rfc3339(&m.created_at),
-    });
-    if let (Some(o), Value::Object(map)) = (orders, &mut out) {
-        if let Some(c) = store.customers.get(&o.customer_id) {
-            map.insert("customer".into(), customer(&c));
-        }
-        if let Some(d) = duty_location(store, get(&o.fields, "origin_duty_location_id")) {
-            map.insert("originDutyLocation".into(), d);
-        }
-        if let Some(v) = get(&o.fields, "department_indicator") {
-            map.insert("departmentIndicator".into(), v.clone());
-        }
-    }
-    out
-}
-
-/// One row of the payment requests queue.
-pub fn queue_payment_request(store: &Store, p: &PaymentRequest) -> Value {
-    let mut out = json!({
-        "id": p.id, "moveID": p.move_id, "status": "Payment requested",
-        "submittedAt": rfc3339(&p.created_at), "age": 0,
-    });
-    if let (Some(m), Value::Object(map)) = (store.moves.get(&p.move_id), &mut out) {
-        map.insert("locator".into(), json!(m.locator));
-        let o = store.orders.get(&m.orders_id);
-        if let Some(c) = o.and_then(|o| store.customers.get(&o.customer_id)) {
-            map.insert("customer".into(), customer(&c));
-        }
-    }
-    out
 }

@@ -20,7 +20,7 @@ pub fn upload(u: &Upload) -> Value {
 
 /// A duty location (`DutyLocationPayload`).
 pub fn duty_location(store: &Store, d: &DutyLocation) -> Value {
-    let created = rfc3339(&chrono::DateTime::UNIX_EPOCH);
+    let created = rfc3339(&d.created_at);
     let address = store
         .addresses
         .get(&d.address_id)
@@ -35,11 +35,22 @@ fn duty_location_by_id(store: &Store, id: Option<&Value>) -> Option<Value> {
     Some(duty_location(store, d))
 }
 
+/// A move status in the customer app's terms: its `MoveStatus` enum has no
+/// `SERVICE COUNSELING COMPLETED` (MilMove writes it anyway, against its spec); the move then
+/// waits for the TOO, which the customer app calls `SUBMITTED`.
+pub fn move_status(status: &str) -> &str {
+    match status {
+        "SERVICE COUNSELING COMPLETED" => "SUBMITTED",
+        other => other,
+    }
+}
+
 /// A move (`MovePayload`).
 pub fn move_(m: &Move, service_member_id: Uuid) -> Value {
     json!({
         "id": m.id, "orders_id": m.orders_id, "service_member_id": service_member_id,
-        "locator": m.locator, "status": m.status, "created_at": rfc3339(&m.created_at),
+        "locator": m.locator, "status": move_status(&m.status),
+        "created_at": rfc3339(&m.created_at),
         "updated_at": rfc3339(&m.updated_at), "eTag": etag(&m.updated_at),
     })
 }

@@ -3,5 +3,9 @@
 
 pub mod ghc;
 pub mod internal;
+pub mod marshal;
+pub mod orders;
 pub mod prime;
+pub mod queues;
+pub mod service_item;
 pub mod support;

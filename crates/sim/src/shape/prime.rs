@@ -2,10 +2,10 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::state::model::{
-    etag, rfc3339, Address, Agent, Move, PaymentRequest, ServiceItem, Shipment,
-};
+use crate::state::model::{etag, rfc3339, Address, Agent, Move, PaymentRequest, Shipment};
 use crate::state::Store;
+
+pub use super::service_item::{representable, service_item, Family};
 
 /// An address with its id and eTag.
 pub fn address(a: &Address) -> Value {
@@ -26,14 +26,67 @@ pub fn agent(a: &Agent) -> Value {
     Value::Object(out)
 }
 
-/// A shipment without service items (`MTOShipmentWithoutServiceItems`).
+/// Which API a shipment is answered in: their shipment status enums differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShipmentView {
+    /// Prime v1/v2/v3.
+    Prime,
+    /// Support.
+    Support,
+    /// Internal (customer app).
+    Internal,
+    /// GHC (office app): every status.
+    Ghc,
+}
+
+impl From<Family> for ShipmentView {
+    fn from(f: Family) -> Self {
+        match f {
+            Family::Prime => ShipmentView::Prime,
+            Family::Support => ShipmentView::Support,
+        }
+    }
+}
+
+/// A stored shipment status in the terms of the API answering (`None`: it has none). MilMove
+/// casts the status as it is, whatever the API's enum; the stand-in keeps each answer valid:
+/// for the Prime, `APPROVALS_REQUESTED` (an approved shipment with new requests pending) is
+/// `APPROVED` and `TERMINATED_FOR_CAUSE` is spelled `TERMINATION_FOR_CAUSE` as its spec does;
+/// the customer app knows only draft, submitted, approved and rejected.
+pub fn shipment_status(view: ShipmentView, status: &str) -> Option<&str> {
+    match (view, status) {
+        (ShipmentView::Ghc, s) => Some(s),
+        (ShipmentView::Prime, "APPROVALS_REQUESTED") => Some("APPROVED"),
+        (ShipmentView::Prime, "TERMINATED_FOR_CAUSE") => Some("TERMINATION_FOR_CAUSE"),
+        (ShipmentView::Support, "TERMINATED_FOR_CAUSE") => None,
+        (ShipmentView::Prime | ShipmentView::Support, s) => Some(s),
+        (ShipmentView::Internal, s @ ("DRAFT" | "APPROVED" | "SUBMITTED" | "REJECTED")) => Some(s),
+        (
+            ShipmentView::Internal,
+            "APPROVALS_REQUESTED"
+            | "DIVERSION_REQUESTED"
+            | "CANCELLATION_REQUESTED"
+            | "TERMINATED_FOR_CAUSE",
+        ) => Some("APPROVED"),
+        (ShipmentView::Internal, _) => None,
+    }
+}
+
+/// A shipment without service items (`MTOShipmentWithoutServiceItems`) as the Prime sees it.
 pub fn shipment(store: &Store, s: &Shipment) -> Value {
+    shipment_in(store, s, ShipmentView::Prime)
+}
+
+/// A shipment without service items, its status in `view`'s terms.
+pub fn shipment_in(store: &Store, s: &Shipment, view: ShipmentView) -> Value {
     let mut out: Map<String, Value> = s.fields.clone();
     out.remove("rejectionReason");
     out.insert("id".into(), json!(s.id));
     out.insert("moveTaskOrderID".into(), json!(s.move_id));
     out.insert("shipmentType".into(), json!(s.shipment_type));
-    out.insert("status".into(), json!(s.status));
+    if let Some(status) = shipment_status(view, &s.status) {
+        out.insert("status".into(), json!(status));
+    }
     if let Some(t) = &s.approved_date {
         out.insert("approvedDate".into(), json!(t.date_naive().to_string()));
     }
@@ -58,33 +111,23 @@ pub fn shipment(store: &Store, s: &Shipment) -> Value {
     Value::Object(out)
 }
 
-/// A shipment with its service items (prime v2/v3 `MTOShipment`).
-pub fn shipment_with_items(store: &Store, s: &Shipment) -> Value {
-    let mut out = shipment(store, s);
-    let items: Vec<Value> = store
-        .service_items
-        .collect(|i| (i.shipment_id == Some(s.id)).then(|| service_item(i)));
+/// A shipment with its service items (prime v2/v3 `MTOShipment`, Support `MTOShipment`).
+pub fn shipment_with_items(store: &Store, s: &Shipment, family: Family) -> Value {
+    let mut out = shipment_in(store, s, family.into());
+    let item_ids = store
+        .moves
+        .with(&s.move_id, |m| m.service_item_ids.clone())
+        .unwrap_or_default();
+    let items: Vec<Value> = item_ids
+        .iter()
+        .filter_map(|id| store.service_items.get(id))
+        .filter(|i| i.shipment_id == Some(s.id) && representable(&i.code))
+        .map(|i| service_item(family, &i))
+        .collect();
     if let Value::Object(m) = &mut out {
         m.insert("mtoServiceItems".into(), Value::Array(items));
     }
     out
-}
-
-/// A service item: the body the Prime sent plus server-owned fields.
-pub fn service_item(i: &ServiceItem) -> Value {
-    let mut out = i.body.clone();
-    out.insert("id".into(), json!(i.id));
-    out.insert("moveTaskOrderID".into(), json!(i.move_id));
-    if let Some(s) = i.shipment_id {
-        out.insert("mtoShipmentID".into(), json!(s));
-    }
-    out.insert("modelType".into(), json!(i.model_type));
-    out.insert("status".into(), json!(i.status));
-    if let Some(r) = &i.rejection_reason {
-        out.insert("rejectionReason".into(), json!(r));
-    }
-    out.insert("eTag".into(), json!(etag(&i.updated_at)));
-    Value::Object(out)
 }
 
 /// A payment request.
@@ -106,34 +149,22 @@ pub fn payment_request(p: &PaymentRequest) -> Value {
 
 /// The order of a move in the Prime shape.
 pub fn order(store: &Store, m: &Move) -> Value {
-    let Some(o) = store.orders.get(&m.orders_id) else {
-        return json!({"orderNumber": "", "rank": "E-5", "linesOfAccounting": ""});
-    };
-    let field = |k: &str| o.fields.get(k).cloned().unwrap_or(Value::Null);
-    let customer = store.customers.get(&o.customer_id);
-    let cust = customer.map(|c| {
-        let p = |k: &str| c.profile.get(k).cloned().unwrap_or(json!(""));
-        json!({"id": c.id, "userID": c.user_id, "firstName": p("first_name"),
-               "lastName": p("last_name"), "email": p("personal_email"),
-               "dodID": p("edipi"), "branch": p("affiliation"), "eTag": etag(&c.updated_at)})
-    });
-    let mut out = json!({
-        "id": o.id, "customerID": o.customer_id,
-        "orderNumber": field("orders_number").as_str().unwrap_or("ORD000000"),
-        "rank": field("grade").as_str().unwrap_or("E-5"),
-        "linesOfAccounting": field("tac").as_str().unwrap_or("F8J1"),
-        "reportByDate": field("report_by_date"),
-        "ordersType": field("orders_type"),
-        "eTag": etag(&o.updated_at),
-    });
-    if let (Some(c), Value::Object(map)) = (cust, &mut out) {
-        map.insert("customer".into(), c);
+    match store.orders.get(&m.orders_id) {
+        Some(o) => super::orders::prime_order(store, &o),
+        None => json!({"orderNumber": "", "rank": "", "linesOfAccounting": ""}),
     }
-    out
 }
 
-fn move_common(m: &Move) -> Map<String, Value> {
+fn move_common(store: &Store, m: &Move) -> Map<String, Value> {
     let mut out = Map::new();
+    let destination = store
+        .orders
+        .get(&m.orders_id)
+        .and_then(|o| super::orders::destination_gbloc_and_zip(store, &o));
+    if let Some((gbloc, zip)) = destination {
+        out.insert("destinationGBLOC".into(), json!(gbloc));
+        out.insert("destinationPostalCode".into(), json!(zip));
+    }
     out.insert("id".into(), json!(m.id));
     out.insert("moveCode".into(), json!(m.locator));
     out.insert("orderID".into(), json!(m.orders_id));
@@ -153,27 +184,34 @@ fn move_common(m: &Move) -> Map<String, Value> {
     out
 }
 
-/// A move in the `ListMove` shape.
-pub fn list_move(m: &Move) -> Value {
-    Value::Object(move_common(m))
+/// A move in the `ListMove` shape (no orders amendments in the stand-in: both counts 0).
+pub fn list_move(store: &Store, m: &Move) -> Value {
+    let mut out = move_common(store, m);
+    out.insert(
+        "amendments".into(),
+        json!({"total": 0, "availableSince": 0}),
+    );
+    Value::Object(out)
 }
 
 /// A full move task order (`MoveTaskOrder`) with shipments, service items and payment
-/// requests. `with_contractor` adds the Support API's `contractorID` and `status`.
-pub fn move_task_order(store: &Store, m: &Move, with_contractor: bool) -> Value {
-    let mut out = move_common(m);
+/// requests. The Support family adds its `contractorID` and `status`.
+pub fn move_task_order(store: &Store, m: &Move, family: Family) -> Value {
+    let with_contractor = family == Family::Support;
+    let mut out = move_common(store, m);
     out.insert("order".into(), order(store, m));
     let shipments: Vec<Value> = m
         .shipment_ids
         .iter()
         .filter_map(|id| store.shipments.get(id))
-        .map(|s| shipment(store, &s))
+        .map(|s| shipment_in(store, &s, family.into()))
         .collect();
     let items: Vec<Value> = m
         .service_item_ids
         .iter()
         .filter_map(|id| store.service_items.get(id))
-        .map(|i| service_item(&i))
+        .filter(|i| representable(&i.code))
+        .map(|i| service_item(family, &i))
         .collect();
     let payments: Vec<Value> = m
         .payment_request_ids

@@ -3,6 +3,7 @@
 //! ([`table::Table`]) so concurrent requests on different objects never contend, and every
 //! update goes through one shard's write lock so concurrent updates are never lost.
 
+pub mod evict;
 pub mod lifecycle;
 pub mod model;
 mod moves;
@@ -89,6 +90,10 @@ pub struct Store {
     pub contractor_id: Uuid,
     /// The seeded office's (transportation office) id.
     pub office_id: Uuid,
+    /// The memory bound ([`evict`]).
+    pub limits: evict::Limits,
+    /// When each move was last used, for eviction.
+    pub usage: evict::Usage,
 }
 
 impl Store {
@@ -106,7 +111,9 @@ impl Store {
         id
     }
 
-    /// Stores an upload, attaching it to its document (created on first use).
+    /// Stores an upload, attaching it to its document (created on first use). An upload
+    /// outside any MilMove document is kept under its owner's id (user or payment request),
+    /// so it goes when its owner goes.
     pub fn add_upload(&self, upload: Upload) {
         if let Some(doc) = upload.document_id {
             if self.documents.update(&doc, |d| d.push(upload.id)).is_none() {

@@ -323,7 +323,7 @@ pub struct Upload {
     pub created_at: DateTime<Utc>,
 }
 
-/// A duty location (seeded).
+/// A duty location (seeded), named as MilMove names them: `Fort Eisenhower, GA 30813`.
 #[derive(Debug, Clone)]
 pub struct DutyLocation {
     /// Id.
@@ -334,6 +334,12 @@ pub struct DutyLocation {
     pub address_id: Uuid,
     /// Affiliation.
     pub affiliation: String,
+    /// The GBLOC of the location's transportation office (also its ZIP's GBLOC here).
+    pub gbloc: String,
+    /// Its ZIP (the address's postal code).
+    pub postal_code: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
 }
 
 #[cfg(test)]

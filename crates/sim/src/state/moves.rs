@@ -126,6 +126,7 @@ impl Store {
             .ok_or_else(|| not_found("orders", &orders_id))?;
         self.locators.insert(mv.locator.clone(), mv.id);
         self.moves.insert(mv.id, mv.clone());
+        self.register_move(mv.id);
         Ok(mv)
     }
 

@@ -59,6 +59,7 @@ impl Store {
         self.payment_requests.insert(request.id, request.clone());
         self.moves
             .update(move_id, |m| m.payment_request_ids.push(request.id));
+        self.child_added(move_id);
         Ok(request)
     }
 
@@ -92,6 +93,25 @@ impl Store {
             .unwrap_or_else(|| Err(not_found("payment request", id)))
     }
 
+    /// The TIO's review of a payment request (GHC `updatePaymentRequestStatus`): MilMove's
+    /// status updater checks the eTag only — any current status may become `REVIEWED` or
+    /// `REVIEWED_AND_ALL_SERVICE_ITEMS_REJECTED` (the handler allows no other).
+    pub fn review_payment_request(
+        &self,
+        id: &Uuid,
+        if_match: &str,
+        status: &str,
+    ) -> StateResult<PaymentRequest> {
+        self.payment_requests
+            .update(id, |p| {
+                check_etag(if_match, &p.updated_at, "payment request")?;
+                p.status = status.to_string();
+                p.updated_at = unique_now();
+                Ok(p.clone())
+            })
+            .unwrap_or_else(|| Err(not_found("payment request", id)))
+    }
+
     /// Reviews one payment service item (TIO): `APPROVED` or `DENIED` (denial needs a reason).
     pub fn set_payment_service_item_status(
         &self,
@@ -107,14 +127,9 @@ impl Store {
                 message: "a rejection reason is required".into(),
             });
         }
+        // MilMove checks the eTag and the rejection reason only (not the request's status).
         self.payment_requests
             .update(request_id, |p| {
-                if p.status != "PENDING" {
-                    return Err(StateError::Conflict(format!(
-                        "payment request is {} and can no longer be reviewed",
-                        p.status
-                    )));
-                }
                 let item = p
                     .items
                     .iter_mut()

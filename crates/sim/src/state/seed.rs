@@ -30,9 +30,11 @@ fn obj(v: Value) -> Map<String, Value> {
 pub fn sample_address(n: usize) -> Map<String, Value> {
     let cities = [
         ("Beverly Hills", "CA", "90210", "LOS ANGELES"),
-        ("Fort Gordon", "GA", "30813", "RICHMOND"),
-        ("San Antonio", "TX", "78234", "BEXAR"),
+        ("Augusta", "GA", "30907", "COLUMBIA"),
+        ("San Antonio", "TX", "78209", "BEXAR"),
         ("Norfolk", "VA", "23511", "NORFOLK CITY"),
+        ("Fayetteville", "NC", "28303", "CUMBERLAND"),
+        ("Colorado Springs", "CO", "80906", "EL PASO"),
     ];
     let (city, state, zip, county) = cities[n % cities.len()];
     obj(json!({
@@ -41,28 +43,139 @@ pub fn sample_address(n: usize) -> Map<String, Value> {
     }))
 }
 
+/// A real MilMove duty location to seed.
+struct SeedLocation {
+    /// The name as MilMove writes it (`Town, ST ZIP`).
+    name: &'static str,
+    street: &'static str,
+    city: &'static str,
+    state: &'static str,
+    zip: &'static str,
+    county: &'static str,
+    /// The GBLOC of its transportation office.
+    gbloc: &'static str,
+    affiliation: &'static str,
+}
+
+/// Real MilMove duty locations. Towns, ZIPs and GBLOCs come from MilMove's
+/// transportation-office data (Fort Eisenhower, GA 30813 is also its default test duty
+/// location).
+const DUTY_LOCATIONS: [SeedLocation; 7] = [
+    SeedLocation {
+        name: "Fort Eisenhower, GA 30813",
+        street: "307 Chamberlain Ave",
+        city: "Fort Eisenhower",
+        state: "GA",
+        zip: "30813",
+        county: "RICHMOND",
+        gbloc: "CNNQ",
+        affiliation: "ARMY",
+    },
+    SeedLocation {
+        name: "Fort Sam Houston, TX 78234",
+        street: "2484 Stanley Rd",
+        city: "San Antonio",
+        state: "TX",
+        zip: "78234",
+        county: "BEXAR",
+        gbloc: "HAFC",
+        affiliation: "ARMY",
+    },
+    SeedLocation {
+        name: "Fort Bragg, NC 28310",
+        street: "2843 Normandy Dr",
+        city: "Fort Bragg",
+        state: "NC",
+        zip: "28310",
+        county: "CUMBERLAND",
+        gbloc: "BKAS",
+        affiliation: "ARMY",
+    },
+    SeedLocation {
+        name: "Fort Carson, CO 80913",
+        street: "1661 O'Connell Blvd",
+        city: "Fort Carson",
+        state: "CO",
+        zip: "80913",
+        county: "EL PASO",
+        gbloc: "KKFA",
+        affiliation: "ARMY",
+    },
+    SeedLocation {
+        name: "JB Lewis-McChord, WA 98433",
+        street: "2150 Liggett Ave",
+        city: "Joint Base Lewis-McChord",
+        state: "WA",
+        zip: "98433",
+        county: "PIERCE",
+        gbloc: "JEAT",
+        affiliation: "ARMY",
+    },
+    SeedLocation {
+        name: "Fort Hood, TX 76544",
+        street: "18010 TJ Mills Blvd",
+        city: "Fort Hood",
+        state: "TX",
+        zip: "76544",
+        county: "BELL",
+        gbloc: "HBAT",
+        affiliation: "ARMY",
+    },
+    SeedLocation {
+        name: "MCAS Yuma, AZ 85369",
+        street: "Spears St",
+        city: "Yuma",
+        state: "AZ",
+        zip: "85369",
+        county: "YUMA",
+        gbloc: "LKNQ",
+        affiliation: "MARINES",
+    },
+];
+
+/// The entitlement MilMove gives an E-5 (JTR weights; SIT days, pro-gear and OCIE as its
+/// defaults), in the camelCase names the Prime, Support and GHC APIs share.
+pub fn default_entitlement(dependents: bool) -> Map<String, Value> {
+    let weight = if dependents { 9000 } else { 7000 };
+    obj(json!({
+        "authorizedWeight": weight, "totalWeight": weight, "dependentsAuthorized": dependents,
+        "totalDependents": if dependents { 1 } else { 0 },
+        "nonTemporaryStorage": true, "privatelyOwnedVehicle": true, "gunSafe": false,
+        "proGearWeight": 2000, "proGearWeightSpouse": if dependents { 500 } else { 0 },
+        "requiredMedicalEquipmentWeight": 1000,
+        "organizationalClothingAndIndividualEquipment": true, "storageInTransit": 90,
+        "unaccompaniedBaggageAllowance": 0, "weightRestriction": 0, "ubWeightRestriction": 0,
+    }))
+}
+
 impl Store {
     /// Creates an empty store with the seeded reference data and `size` worth of moves.
     pub fn seeded(size: SeedSize) -> StateResult<Store> {
+        Self::seeded_with(size, super::evict::Limits::default())
+    }
+
+    /// [`Store::seeded`] with a memory bound.
+    pub fn seeded_with(size: SeedSize, limits: super::evict::Limits) -> StateResult<Store> {
         let mut store = Store {
             contractor_id: Uuid::new_v4(),
             office_id: Uuid::new_v4(),
+            limits,
             ..Store::default()
         };
-        let names = [
-            "Fort Gordon",
-            "JB San Antonio",
-            "NAS Norfolk",
-            "Fort Bragg",
-            "Yuma AFB",
-        ];
-        for (i, name) in names.iter().enumerate() {
-            let address_id = store.add_address(sample_address(i));
+        let now = unique_now();
+        for d in DUTY_LOCATIONS {
+            let address_id = store.add_address(obj(json!({
+                "streetAddress1": d.street, "city": d.city, "state": d.state,
+                "postalCode": d.zip, "county": d.county, "country": "US",
+            })));
             store.duty_locations.push(DutyLocation {
                 id: Uuid::new_v4(),
-                name: name.to_string(),
+                name: d.name.to_string(),
                 address_id,
-                affiliation: "ARMY".into(),
+                affiliation: d.affiliation.into(),
+                gbloc: d.gbloc.into(),
+                postal_code: d.zip.into(),
+                created_at: now,
             });
         }
         for i in 0..size.prime_moves {
@@ -85,7 +198,9 @@ impl Store {
             }
         }
         for i in 0..size.office_moves {
-            store.seed_move(i, "NEEDS SERVICE COUNSELING")?;
+            // A customer submits a move with its shipments: they wait for counseling too.
+            let counseling = store.seed_move(i, "NEEDS SERVICE COUNSELING")?;
+            store.insert_shipment(&counseling, store.seed_shipment(i), "SUBMITTED")?;
             let mv = store.seed_move(i, "SUBMITTED")?;
             store.moves.update(&mv, |m| m.available_to_prime_at = None);
             store.insert_shipment(&mv, store.seed_shipment(i), "SUBMITTED")?;
@@ -121,6 +236,7 @@ impl Store {
                 "edipi": format!("{:010}", 1_000_000 + i),
                 "affiliation": "ARMY", "telephone": "555-555-5555",
                 "personal_email": format!("seeded{i}@example.com"),
+                "residential_address": residential_address(i),
             })),
         );
         let origin = &self.duty_locations[i % self.duty_locations.len()];
@@ -137,6 +253,7 @@ impl Store {
                 "new_duty_location_id": dest.id.to_string(),
                 "grade": "E-5", "orders_number": format!("ORD{i:06}"),
                 "tac": "F8J1", "sac": "E2-SAC", "department_indicator": "ARMY",
+                "entitlement": default_entitlement(false),
             })),
         )?;
         let now = unique_now();
@@ -153,6 +270,13 @@ impl Store {
     }
 }
 
+/// A customer's home address (internal `Address`, with its id).
+fn residential_address(i: usize) -> Value {
+    let mut address = sample_address(i);
+    address.insert("id".into(), json!(Uuid::new_v4()));
+    Value::Object(address)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +291,6 @@ mod tests {
         assert_eq!(store.prime_move_ids(None).len(), 4);
         assert_eq!(store.moves.len(), 8);
         assert_eq!(store.payment_requests.len(), 2);
-        assert_eq!(store.duty_locations.len(), 5);
+        assert_eq!(store.duty_locations.len(), DUTY_LOCATIONS.len());
     }
 }

@@ -6,7 +6,95 @@ use uuid::Uuid;
 use super::model::{unique_now, ServiceItem};
 use super::{check_etag, not_found, transitions, StateError, StateResult, Store};
 
+/// The items created with a first-day SIT item. MilMove's `mto_service_item_creator.go`
+/// creates DOFSIT → DOASIT, DOPSIT, DOSFSC and DDFSIT → DDASIT, DDDSIT, DDSFSC; the SIT fuel
+/// surcharges (DOSFSC, DDSFSC and the international ones) are left out here: the Prime and
+/// Support specs cannot express their codes (their `ReServiceCode` enums lack them), so MilMove
+/// lists them against its own specs, and an item the Prime cannot see it cannot bill either.
+pub fn sit_companions(code: &str) -> &'static [&'static str] {
+    match code {
+        "DOFSIT" => &["DOASIT", "DOPSIT"],
+        "DDFSIT" => &["DDASIT", "DDDSIT"],
+        "IOFSIT" => &["IOASIT", "IOPSIT"],
+        "IDFSIT" => &["IDASIT", "IDDSIT"],
+        _ => &[],
+    }
+}
+
+/// Codes MilMove creates only as companions: "A service item with reServiceCode %s cannot
+/// be manually created."
+pub fn companion_only(code: &str) -> bool {
+    matches!(
+        code,
+        "DOPSIT" | "DOSFSC" | "DDDSIT" | "DDSFSC" | "IOPSIT" | "IOSFSC" | "IDDSIT" | "IDSFSC"
+    )
+}
+
+/// The fields a companion takes from its first-day item: MilMove's `makeExtraSITServiceItem`
+/// (entry and departure dates, postal code, reason, customer contacts) and the SIT addresses
+/// it copies onto them.
+const COMPANION_FIELDS: &[&str] = &[
+    "sitEntryDate",
+    "sitDepartureDate",
+    "sitPostalCode",
+    "reason",
+    "dateOfContact1",
+    "timeMilitary1",
+    "firstAvailableDeliveryDate1",
+    "dateOfContact2",
+    "timeMilitary2",
+    "firstAvailableDeliveryDate2",
+    "sitHHGActualOrigin",
+    "sitHHGOriginalOrigin",
+    "sitDestinationFinalAddress",
+];
+
 impl Store {
+    /// Creates what the Prime's createMTOServiceItem creates: the requested item and, for a
+    /// first-day SIT item, its companions (`sit_companions`), in that order, all
+    /// `SUBMITTED`. MilMove's rules: the move must be `APPROVED` or `APPROVALS REQUESTED`
+    /// (409), and a companion code cannot be requested on its own (422).
+    pub fn create_prime_service_items(
+        &self,
+        move_id: &Uuid,
+        shipment_id: Option<Uuid>,
+        model_type: &str,
+        code: &str,
+        body: Map<String, Value>,
+    ) -> StateResult<Vec<ServiceItem>> {
+        let status = self.prime_move(move_id)?.status;
+        if status != "APPROVED" && status != "APPROVALS REQUESTED" {
+            return Err(StateError::Conflict(format!(
+                "Cannot create service items before a move has been approved. The current \
+                 status for the move with ID {move_id} is {status}"
+            )));
+        }
+        if companion_only(code) {
+            return Err(StateError::Invalid {
+                field: "reServiceCode".into(),
+                message: format!(
+                    "A service item with reServiceCode {code} cannot be manually created."
+                ),
+            });
+        }
+        let companions: Map<String, Value> = COMPANION_FIELDS
+            .iter()
+            .filter_map(|k| body.get(*k).map(|v| (k.to_string(), v.clone())))
+            .collect();
+        let mut created =
+            vec![self.create_service_item(move_id, shipment_id, model_type, code, body)?];
+        for companion in sit_companions(code) {
+            created.push(self.create_service_item(
+                move_id,
+                shipment_id,
+                model_type,
+                companion,
+                companions.clone(),
+            )?);
+        }
+        Ok(created)
+    }
+
     /// Creates a service item (status `SUBMITTED`) on a move available to the Prime; the
     /// shipment, when given, must belong to the move.
     pub fn create_service_item(
@@ -42,6 +130,7 @@ impl Store {
         self.service_items.insert(item.id, item.clone());
         self.moves
             .update(move_id, |m| m.service_item_ids.push(item.id));
+        self.child_added(move_id);
         Ok(item)
     }
 

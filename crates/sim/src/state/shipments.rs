@@ -75,6 +75,7 @@ impl Store {
                 m.updated_at = unique_now();
             }
         });
+        self.child_added(move_id);
         Ok(shipment)
     }
 

@@ -64,6 +64,15 @@ impl<K: Hash + Eq, V> Table<K, V> {
         self.len() == 0
     }
 
+    /// Calls `f` for every entry (shard by shard, each under its read lock).
+    pub fn for_each(&self, mut f: impl FnMut(&K, &V)) {
+        for shard in &self.shards {
+            for (k, v) in shard.read().iter() {
+                f(k, v);
+            }
+        }
+    }
+
     /// Collects `f(value)` for every value where it returns `Some` (shard by shard).
     pub fn collect<R>(&self, mut f: impl FnMut(&V) -> Option<R>) -> Vec<R> {
         let mut out = Vec::new();

@@ -71,6 +71,7 @@ impl Spec {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Option<Value>, ApiError> {
+        check_content_type(op, headers, body)?;
         let mut invalid: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let params = collect_params(op, path_params, query, headers, body, &mut invalid);
         if !params.is_empty() {
@@ -110,6 +111,58 @@ impl Spec {
     }
 }
 
+/// go-swagger's content negotiation: a request that has a body must use a media type the
+/// operation consumes (none declared: anything goes); a missing `Content-Type` counts as
+/// `application/octet-stream`. 415 otherwise.
+fn check_content_type(op: &Operation, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+    if body.is_empty() || op.consumes.is_empty() {
+        return Ok(());
+    }
+    let header = headers
+        .get(http::header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    let actual = match header.trim() {
+        "" => "application/octet-stream".to_string(),
+        text => text
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase(),
+    };
+    let allowed = op.consumes.iter().any(|c| {
+        let c = c.to_ascii_lowercase();
+        c == actual
+            || c == "*/*"
+            || c.strip_suffix("/*")
+                .is_some_and(|major| actual.split('/').next() == Some(major))
+    });
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::unsupported_media_type(&actual, &op.consumes))
+    }
+}
+
+/// The raw value of a query parameter as go-swagger binds it: the last occurrence (`name` or
+/// `name[]`), or every occurrence joined for a `multi` array; an empty value of an optional
+/// parameter counts as absent.
+pub fn query_value(query: &[(String, String)], name: &str, multi: bool) -> Option<String> {
+    let bracketed = format!("{name}[]");
+    let mut values = query
+        .iter()
+        .filter(|(k, _)| *k == name || *k == bracketed)
+        .map(|(_, v)| v.as_str());
+    let value = if multi {
+        let all: Vec<&str> = values.filter(|v| !v.is_empty()).collect();
+        all.join(",")
+    } else {
+        values.next_back()?.to_string()
+    };
+    (!value.is_empty()).then_some(value)
+}
+
 fn collect_params(
     op: &Operation,
     path_params: &[(String, String)],
@@ -126,12 +179,9 @@ fn collect_params(
                 .find(|(k, _)| *k == p.name)
                 .map(|(_, v)| v.clone()),
             ParamLocation::Query => {
-                let values: Vec<&str> = query
-                    .iter()
-                    .filter(|(k, _)| *k == p.name || *k == format!("{}[]", p.name))
-                    .map(|(_, v)| v.as_str())
-                    .collect();
-                (!values.is_empty()).then(|| values.join(","))
+                let multi =
+                    p.schema.get("type").and_then(Value::as_str) == Some("array") && p.explode;
+                query_value(query, &p.name, multi)
             }
             ParamLocation::Header => headers
                 .get(p.name.as_str())

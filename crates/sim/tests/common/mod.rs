@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use milmove_sim::api::Api;
 use milmove_sim::tls::CertifiedKeyPem;
-use milmove_sim::{SeedSize, SimConfig, SimHandle, SimServer};
+use milmove_sim::{Audit, SeedSize, SimConfig, SimHandle, SimServer};
 use reqwest::cookie::CookieStore;
 use serde_json::Value;
 
@@ -29,16 +29,37 @@ pub fn spec_dir() -> Option<std::path::PathBuf> {
 /// Starts a stand-in on free ports, or returns `None` when the real specs are not available
 /// (see [`spec_dir`]).
 pub async fn start() -> Option<SimHandle> {
+    start_with(|_| {}).await
+}
+
+/// [`start`] with a configuration changed by `tune`.
+pub async fn start_with(tune: impl FnOnce(&mut SimConfig)) -> Option<SimHandle> {
     let dir = spec_dir()?;
-    let config = SimConfig {
+    let mut config = SimConfig {
         spec_dir: Some(dir),
         seed: SeedSize {
             prime_moves: 4,
             office_moves: 3,
         },
+        audit: Audit::InMemory,
         ..SimConfig::default()
     };
+    tune(&mut config);
     Some(SimServer::start(config).await.expect("stand-in starts"))
+}
+
+/// Checks that every response the stand-in sent for a spec operation matched that
+/// operation's declared responses (the response audit), then shuts it down.
+pub async fn finish(sim: SimHandle) {
+    let audit = sim
+        .audit()
+        .expect("the tests' stand-in audits its responses");
+    assert_eq!(
+        audit.violations, 0,
+        "{} of {} responses do not match their operation's spec:\n{:#?}",
+        audit.violations, audit.checked, audit.samples
+    );
+    sim.shutdown().await;
 }
 
 /// An HTTPS client trusting the stand-in's CA, presenting `identity` if given.

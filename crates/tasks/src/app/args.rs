@@ -70,6 +70,15 @@ pub struct AppArgs {
     #[arg(long, value_name = "DIR", env = "MILMOVE_SWAGGER_DIR")]
     pub swagger_dir: Option<PathBuf>,
 
+    /// Never download the pinned MilMove specs: use the folder given or found, or the cache.
+    #[arg(long, env = "MILMOVE_LOAD_OFFLINE")]
+    pub offline: bool,
+
+    /// Download the pinned MilMove specs into --swagger-dir (else the user's cache), verify
+    /// their checksums, print the folder and exit (for images and air-gapped machines).
+    #[arg(long)]
+    pub fetch_specs: bool,
+
     /// Directory holding MilMove's dev certificate devlocal-mtls.cer/.key for `--host local`
     /// [default: a sibling mymove/config/tls checkout].
     #[arg(long, value_name = "DIR", env = "MILMOVE_LOAD_TLS_DIR")]

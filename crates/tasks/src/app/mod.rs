@@ -102,6 +102,9 @@ pub fn run_with(kind: AppKind, args: AppArgs, start_sim: SimStart, ext: Extensio
         }
         return ExitCode::SUCCESS;
     }
+    if args.fetch_specs {
+        return fetch_specs(args.swagger_dir.as_deref());
+    }
     match prepare_and_run(kind, args, selected, start_sim, ext) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(message) => {
@@ -147,7 +150,13 @@ fn prepare_and_run(
             .parse::<milmove_hosts::Environment>()
             .map_err(|e: milmove_hosts::HostError| e.to_string())?;
     }
-    let spec_dir = Apis::resolve_dir(args.swagger_dir.as_deref()).map_err(|e| e.to_string())?;
+    let fetch = if args.offline {
+        milmove_parser::Fetch::Offline
+    } else {
+        milmove_parser::Fetch::Allowed
+    };
+    let spec_dir =
+        Apis::resolve_dir_with(args.swagger_dir.as_deref(), fetch).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -170,6 +179,22 @@ fn prepare_and_run(
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     result
+}
+
+/// `--fetch-specs`: the pinned specs downloaded and verified into `into` (else the cache);
+/// prints the folder.
+fn fetch_specs(into: Option<&std::path::Path>) -> ExitCode {
+    let progress = |line: &str| eprintln!("{line}");
+    match milmove_parser::fetch_specs(into, &progress) {
+        Ok(dir) => {
+            println!("{}", dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The runner's classes for a selection: one shared state per store group.
