@@ -40,7 +40,9 @@
 //! ```
 
 mod factory;
+mod finish;
 mod local;
+mod plugins;
 pub mod session;
 mod types;
 
