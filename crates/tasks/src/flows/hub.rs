@@ -19,14 +19,12 @@
 //! that run them live in [`super::spec`].
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use milmove_runner::stats::{RequestRecord, StatsHub};
-use milmove_runner::HttpClient;
 use parking_lot::{Mutex, RwLock};
 use rand::{Rng, RngExt};
 use serde_json::{json, Value};
@@ -37,109 +35,12 @@ use super::role::Role;
 use crate::store::Exclude;
 use crate::workflows::WORKFLOW_METHOD;
 
-/// The method of queue-wait rows.
-pub const QUEUE_METHOD: &str = "QUEUE";
+pub use super::rows::{
+    flow_end_to_end_row, flow_row, flow_unfinished_row, queue_left_row, queue_row, step_row,
+    Recorder, QUEUE_METHOD,
+};
 
-/// The name of a flow's row (its steps' time, added up).
-pub fn flow_row(flow: &str) -> String {
-    format!("flow {flow}")
-}
-
-/// The name of a flow's end-to-end row (start to end, queue waits included).
-pub fn flow_end_to_end_row(flow: &str) -> String {
-    format!("flow {flow} (end to end)")
-}
-
-/// The name of the row of flows left unfinished when the test stopped.
-pub fn flow_unfinished_row(flow: &str) -> String {
-    format!("flow {flow} (unfinished at end)")
-}
-
-/// The name of a step's row, e.g. `flow single-hhg 2/4 services counselor review`.
-pub fn step_row(flow: &str, index: usize, count: usize, role: Role, step: &str) -> String {
-    format!("flow {flow} {}/{count} {role} {step}", index + 1)
-}
-
-/// The name of a role's queue-wait row.
-pub fn queue_row(role: Role) -> String {
-    format!("queue {role}")
-}
-
-/// The name of the row of flows still waiting in a role's queue when the test stopped.
-pub fn queue_left_row(role: Role) -> String {
-    format!("queue {role} (still waiting at end)")
-}
-
-/// Where a row is recorded when the hub has no statistics of its own yet (before
-/// [`FlowHub::test_started`]): a user's HTTP client, or a statistics hub.
-pub trait Recorder {
-    /// Records one row.
-    fn record_row(&self, method: &str, name: &str, took: Duration, error: Option<&str>);
-}
-
-impl Recorder for HttpClient {
-    fn record_row(&self, method: &str, name: &str, took: Duration, error: Option<&str>) {
-        self.record(method, name, took, 0, error);
-    }
-}
-
-impl Recorder for StatsHub {
-    fn record_row(&self, method: &str, name: &str, took: Duration, error: Option<&str>) {
-        let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        let mut record = RequestRecord::new(method, name, us);
-        if let Some(e) = error {
-            record = record.error(e);
-        }
-        self.record(record);
-    }
-}
-
-/// What the hub knows of a step: who runs it and its name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepMeta {
-    /// The role whose users run it.
-    pub role: Role,
-    /// Its short name (`review`, `approve-move`).
-    pub name: &'static str,
-}
-
-/// What the hub knows of a flow.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlowMeta {
-    /// Its name (`single-hhg`).
-    pub name: &'static str,
-    /// The shipment types its customer asks for.
-    pub shipments: &'static [&'static str],
-    /// Its steps, in order.
-    pub steps: Vec<StepMeta>,
-    /// Its share of the new flows (0: never started).
-    pub weight: u32,
-}
-
-/// Settings of one process's hub.
-#[derive(Debug, Clone)]
-pub struct HubConfig {
-    /// Flows in flight at most (queued or in a step).
-    pub max_flows: usize,
-    /// How many moves made by flows are remembered as theirs (oldest forgotten first).
-    pub owned_moves: usize,
-    /// When set, the lifecycle is done once every flow of the mix completed this many times
-    /// (its users then stop).
-    pub complete_each: Option<u64>,
-}
-
-impl Default for HubConfig {
-    fn default() -> Self {
-        HubConfig {
-            max_flows: DEFAULT_MAX_FLOWS,
-            owned_moves: 100_000,
-            complete_each: None,
-        }
-    }
-}
-
-/// The default bound on flows in flight per process.
-pub const DEFAULT_MAX_FLOWS: usize = 500;
+pub use super::meta::{FlowMeta, HubConfig, StepMeta, DEFAULT_MAX_FLOWS};
 
 /// How a step ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -538,72 +439,6 @@ impl FlowHub {
         self.left.lock().clone().unwrap_or_default()
     }
 
-    fn summary_text(&self, unfinished: &[(u64, u64)]) -> String {
-        let mut out = String::from("Lifecycle flows\n");
-        let _ = writeln!(
-            out,
-            "{:<18} {:>8} {:>10} {:>7} {:>20} {:>14}",
-            "flow", "started", "completed", "failed", "waiting in a queue", "cut in a step"
-        );
-        for (i, meta) in self.flows.iter().enumerate() {
-            let c = &self.counts[i];
-            let _ = writeln!(
-                out,
-                "{:<18} {:>8} {:>10} {:>7} {:>20} {:>14}",
-                meta.name,
-                c.started.load(Ordering::Relaxed),
-                c.completed.load(Ordering::Relaxed),
-                c.failed.load(Ordering::Relaxed),
-                unfinished[i].0,
-                unfinished[i].1
-            );
-        }
-        let mut failures: Vec<(String, u64)> = self
-            .failures
-            .lock()
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
-            .collect();
-        failures.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        if !failures.is_empty() {
-            out.push_str("Failed flows (at which step, and why)\n");
-            for (text, n) in failures {
-                let _ = writeln!(out, "  {n:>6}  {text}");
-            }
-        }
-        out
-    }
-
-    fn log_case(&self, case: &FlowCase, outcome: &str, reason: Option<&str>) {
-        if self.log.is_none() {
-            return;
-        }
-        let meta = &self.flows[case.flow];
-        let waits: Vec<Value> = case
-            .waits
-            .iter()
-            .map(|(role, d)| json!({"role": role.label(), "ms": d.as_secs_f64() * 1000.0}))
-            .collect();
-        self.log_line(json!({
-            "flow": meta.name,
-            "outcome": outcome,
-            "reason": reason,
-            "steps_done": case.step,
-            "steps": meta.steps.len(),
-            "busy_ms": case.busy.as_secs_f64() * 1000.0,
-            "end_to_end_ms": case.started.elapsed().as_secs_f64() * 1000.0,
-            "queue_waits": waits,
-            "move": case.data,
-        }));
-    }
-
-    fn log_line(&self, line: Value) {
-        if let Some(log) = &self.log {
-            let mut out = log.lock();
-            let _ = writeln!(out, "{line}");
-        }
-    }
-
     /// Whether every flow of the mix (weight > 0) completed as often as
     /// [`HubConfig::complete_each`] asks (never, without it).
     pub fn done(&self) -> bool {
@@ -626,6 +461,9 @@ impl FlowHub {
             .collect()
     }
 }
+
+#[path = "hub_summary.rs"]
+mod summary;
 
 #[cfg(test)]
 #[path = "hub_tests.rs"]
