@@ -5,6 +5,7 @@
 
 pub mod certs;
 pub mod faulty;
+pub mod quickstart;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
