@@ -198,3 +198,8 @@ pub async fn start_ui(flags: &[&str]) -> Ui {
 pub fn temp_prefix(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("out/run")
 }
+
+/// Whether a `/stats/requests` document says the test is stopped.
+pub fn stopped(s: &serde_json::Value) -> bool {
+    s["state"] == "stopped"
+}
