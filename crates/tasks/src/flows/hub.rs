@@ -361,7 +361,19 @@ impl FlowHub {
 
     /// Called when the test starts: pseudo rows are recorded straight into `stats` from now on
     /// (not through a user's HTTP client, whose arrival-rate lag would otherwise be added).
+    ///
+    /// A new test (the web UI runs several in one process) starts from zero: the counts,
+    /// failure reasons and summary of the previous test are cleared, so each test's summary
+    /// and [`FlowHub::done`] speak of that test alone. Moves owned by earlier flows stay
+    /// owned (they may still be in the middle of their lives on the server).
     pub fn test_started(&self, stats: Arc<StatsHub>) {
+        for c in &self.counts {
+            c.started.store(0, Ordering::Relaxed);
+            c.completed.store(0, Ordering::Relaxed);
+            c.failed.store(0, Ordering::Relaxed);
+        }
+        self.failures.lock().clear();
+        *self.left.lock() = None;
         *self.stats.write() = Some(stats);
     }
 

@@ -285,3 +285,28 @@ fn the_lifecycle_is_done_once_each_flow_completed_often_enough() {
     assert!(hub.done(), "`off` is not in the mix");
     assert!(!FlowHub::new(vec![three_steps()], HubConfig::default()).done());
 }
+
+#[test]
+fn a_new_test_starts_its_counts_and_summary_from_zero() {
+    let (hub, stats) = hub(10);
+    for _ in 0..2 {
+        assert!(hub.admit());
+        let case = hub.start(0);
+        hub.finish_step(&*stats, case, MS, StepEnd::Failed("boom".into()));
+    }
+    hub.test_stopped(&stats);
+    assert!(hub.summary().contains("boom"), "{}", hub.summary());
+
+    let second = Arc::new(StatsHub::default());
+    hub.test_started(second.clone());
+    assert_eq!(hub.summary(), "", "the last test's summary is gone");
+    assert!(hub.admit());
+    let case = hub.start(0);
+    hub.finish_step(&*second, case, MS, StepEnd::Done);
+    hub.test_stopped(&second);
+    let summary = hub.summary();
+    let line = summary.lines().find(|l| l.starts_with("demo")).unwrap();
+    let numbers: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(numbers, ["demo", "1", "0", "0", "1", "0"], "{summary}");
+    assert!(!summary.contains("boom"), "{summary}");
+}
