@@ -54,9 +54,13 @@ mod tests {
 
     #[test]
     fn loopback_by_default() {
-        let got = metrics_options(&args(&["--metrics-port", "9646"]), &ConfigFile::default(), None)
-            .unwrap()
-            .unwrap();
+        let got = metrics_options(
+            &args(&["--metrics-port", "9646"]),
+            &ConfigFile::default(),
+            None,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(got.host, "127.0.0.1");
         assert_eq!(got.port, 9646);
         assert_eq!(got.login, None);
@@ -68,7 +72,9 @@ mod tests {
         let err = metrics_options(&a, &ConfigFile::default(), None).unwrap_err();
         assert!(err.to_string().contains("without authentication"), "{err}");
         let web = ("u".to_string(), "p".to_string());
-        let got = metrics_options(&a, &ConfigFile::default(), Some(&web)).unwrap().unwrap();
+        let got = metrics_options(&a, &ConfigFile::default(), Some(&web))
+            .unwrap()
+            .unwrap();
         assert_eq!(got.login, Some(web));
         let a = args(&[
             "--metrics-port",
@@ -78,7 +84,9 @@ mod tests {
             "--metrics-login",
             "prom:secret",
         ]);
-        let got = metrics_options(&a, &ConfigFile::default(), None).unwrap().unwrap();
+        let got = metrics_options(&a, &ConfigFile::default(), None)
+            .unwrap()
+            .unwrap();
         assert_eq!(got.login, Some(("prom".into(), "secret".into())));
     }
 
@@ -86,7 +94,11 @@ mod tests {
     fn bad_login_is_refused() {
         let a = args(&["--metrics-port", "1", "--metrics-login", "nocolon"]);
         let err = metrics_options(&a, &ConfigFile::default(), None).unwrap_err();
-        assert!(err.to_string().contains("--metrics-login must be USER:PASSWORD"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("--metrics-login must be USER:PASSWORD"),
+            "{err}"
+        );
     }
 
     #[test]

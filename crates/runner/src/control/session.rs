@@ -11,8 +11,8 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::finish::open_csv;
-use super::observe::start_metrics;
 pub use super::finish::Finisher;
+use super::observe::start_metrics;
 pub use super::plugins::{
     redacted_command_line, Extensions, HtmlReporter, ListeningHook, ReportInput, Tick, WebContext,
     WebFrontend, WebOptions, WebServer,
