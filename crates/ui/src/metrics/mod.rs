@@ -188,18 +188,11 @@ fn encode_status(enc: &mut DescriptorEncoder<'_>, ctl: &dyn TestController) -> F
     family(
         enc,
         "spawn_rate",
-        "Users started per second while spawning.",
+        "Users started per second while spawning (no sample when all start at once).",
         MetricType::Gauge,
-        |m| {
-            gauge(
-                m,
-                &[],
-                if status.spawn_rate.is_finite() {
-                    status.spawn_rate
-                } else {
-                    f64::MAX
-                },
-            )
+        |m| match status.spawn_rate {
+            r if r.is_finite() => gauge(m, &[], r),
+            _ => Ok(()),
         },
     )
 }
