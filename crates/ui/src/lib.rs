@@ -24,14 +24,17 @@
 //! Routes (under `--web-base-path`): the page `/`; Locust's API (`POST /swarm`, `POST /stop`,
 //! `POST /stats/reset`, `GET /stats/requests`, the CSV downloads, `/exceptions`, `/tasks`,
 //! `/stats/report`); our own JSON API under `/api/` and the live stream `/events` (SSE); SVG
-//! charts under `/charts/`. See the README's "Web UI" section.
+//! charts under `/charts/`; Prometheus [`metrics`] at `/metrics` and the probes `/healthz`,
+//! `/readyz` (also on `--metrics-port`). See the README's "Web UI" and "Metrics" sections.
 
 mod api;
 mod assets;
 pub mod charts;
 mod form;
+mod health;
 mod live;
 mod locust;
+pub mod metrics;
 pub mod report;
 mod security;
 mod server;
@@ -43,13 +46,15 @@ use std::sync::Arc;
 
 use milmove_runner::control::Extensions;
 
-/// The runner plug-ins of this crate: the web UI and the HTML report writer.
+/// The runner plug-ins of this crate: the web UI, the HTML report writer and the metrics port.
 pub fn extensions() -> Extensions {
     Extensions {
         web: Some(Arc::new(UiFrontend)),
         html: Some(Arc::new(HtmlReport)),
         version: None,
         on_listening: None,
+        metrics: Some(Arc::new(metrics::MetricsServer)),
+        readiness: Default::default(),
     }
 }
 

@@ -39,7 +39,7 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn host_name(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn host_name(headers: &HeaderMap) -> Option<String> {
     let host = headers.get(header::HOST)?.to_str().ok()?;
     let name = if let Some(rest) = host.strip_prefix('[') {
         rest.split(']').next().unwrap_or_default().to_string()
@@ -57,7 +57,7 @@ fn host_name(headers: &HeaderMap) -> Option<String> {
     Some(name)
 }
 
-fn authorised(headers: &HeaderMap, user: &str, password: &str) -> bool {
+pub(crate) fn authorised(headers: &HeaderMap, user: &str, password: &str) -> bool {
     let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

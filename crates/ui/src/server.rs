@@ -13,7 +13,7 @@ use milmove_runner::control::{
 use parking_lot::Mutex;
 use tokio::sync::watch;
 
-use crate::{api, assets, locust, security};
+use crate::{api, assets, health, locust, security};
 
 /// Everything the handlers share.
 pub(crate) struct UiState {
@@ -26,6 +26,8 @@ pub(crate) struct UiState {
     pub(crate) html: Option<Arc<dyn HtmlReporter>>,
     pub(crate) command_line: String,
     pub(crate) version: String,
+    /// The state behind `/readyz`.
+    pub(crate) readiness: milmove_runner::control::Readiness,
     /// The live JSON of the latest tick, rendered once and shared by every viewer.
     pub(crate) live_cache: Mutex<Option<(u64, Arc<str>)>>,
     /// Rendered charts by query, with the tick they were drawn for.
@@ -46,6 +48,16 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+async fn metrics(
+    axum::extract::State(s): axum::extract::State<Shared>,
+) -> axum::response::Response {
+    health::metrics(Some(s.ctl.clone()), s.readiness.clone(), s.version.clone()).await
+}
+
+async fn readyz(axum::extract::State(s): axum::extract::State<Shared>) -> axum::response::Response {
+    health::readyz(&s.readiness)
+}
+
 /// The application for `ctx` (routes nested under the base path), for tests and [`serve`].
 pub fn router(ctx: WebContext) -> Router {
     let state: Shared = Arc::new(UiState {
@@ -57,6 +69,7 @@ pub fn router(ctx: WebContext) -> Router {
         html: ctx.html,
         command_line: ctx.command_line,
         version: ctx.version,
+        readiness: ctx.readiness,
         live_cache: Mutex::new(None),
         chart_cache: Mutex::new(HashMap::new()),
     });
@@ -89,11 +102,15 @@ pub fn router(ctx: WebContext) -> Router {
         .route("/api/logs", get(api::logs))
         .route("/api/workers", get(api::workers))
         .route("/charts/{chart}", get(api::chart))
+        .route("/metrics", get(metrics))
         .fallback(api::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::guard,
         ))
+        // Probes: open (no login, any host name), they reveal only up / ready.
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(readyz))
         .with_state(state.clone());
     let base = state.options.base_path.clone();
     if base.is_empty() {

@@ -78,6 +78,26 @@ pub struct RunnerArgs {
     )]
     pub web_login: Option<String>,
 
+    /// Serve Prometheus metrics (/metrics) and the health checks (/healthz, /readyz) on this
+    /// port as well [0 = any free port]. The web UI serves them on its own port anyway.
+    #[arg(long = "metrics-port", env = "MILMOVE_LOAD_METRICS_PORT")]
+    pub metrics_port: Option<u16>,
+
+    /// Address the metrics port binds [default: 127.0.0.1]; any other address needs
+    /// --metrics-login (or --web-login).
+    #[arg(long = "metrics-host", env = "MILMOVE_LOAD_METRICS_HOST")]
+    pub metrics_host: Option<String>,
+
+    /// Basic-authentication login for /metrics on the metrics port, USER:PASSWORD [default:
+    /// the --web-login]. /healthz and /readyz need none.
+    #[arg(
+        long = "metrics-login",
+        value_name = "USER:PASSWORD",
+        env = "MILMOVE_LOAD_METRICS_LOGIN",
+        hide_env_values = true
+    )]
+    pub metrics_login: Option<String>,
+
     /// Write a self-contained HTML report (statistics, charts, thresholds) when the test ends.
     #[arg(long, value_name = "FILE", env = "MILMOVE_LOAD_HTML")]
     pub html: Option<PathBuf>,

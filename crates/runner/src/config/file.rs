@@ -70,6 +70,10 @@ pub struct ConfigFile {
     pub autoquit: Option<f64>,
     #[serde(alias = "web_base_path")]
     pub web_base_path: Option<String>,
+    #[serde(alias = "metrics_host")]
+    pub metrics_host: Option<String>,
+    #[serde(alias = "metrics_port")]
+    pub metrics_port: Option<u16>,
     pub html: Option<PathBuf>,
     #[serde(alias = "stop_timeout")]
     pub stop_timeout: Option<DurationValue>,

@@ -3,6 +3,7 @@
 
 mod args;
 mod file;
+mod metrics;
 mod resolve;
 
 pub use args::RunnerArgs;

@@ -2,7 +2,7 @@
 
 use super::file::{ConfigFile, DurationValue, StagesValue};
 use super::{parse_duration, RunnerArgs};
-use crate::control::WebOptions;
+use crate::control::{MetricsOptions, WebOptions};
 use crate::error::RunnerError;
 use crate::exec::runner::RunConfig;
 use crate::filter::TagFilter;
@@ -41,6 +41,8 @@ pub struct OutputOptions {
     pub sample_interval: Duration,
     /// The web UI (used unless `headless`).
     pub web: WebOptions,
+    /// The metrics port (`--metrics-port`), when given.
+    pub metrics: Option<MetricsOptions>,
 }
 
 /// The resolved settings of one run.
@@ -79,6 +81,7 @@ impl Settings {
         let a = args.clone();
         let headless = a.headless || file.headless.unwrap_or(false);
         let web = web_options(&a, &file, headless)?;
+        let metrics = super::metrics::metrics_options(&a, &file, web.login.as_ref())?;
         let users = a.users.or(file.users).unwrap_or(1);
         let spawn_rate = a.spawn_rate.or(file.spawn_rate).unwrap_or(1.0);
         if !(spawn_rate > 0.0 && spawn_rate.is_finite()) {
@@ -189,6 +192,7 @@ impl Settings {
             sample_interval,
             html: a.html.or(file.html),
             web,
+            metrics,
             csv: a.csv.or(file.csv),
             csv_full_history,
             json: a.json.or(file.json),
@@ -224,20 +228,7 @@ fn web_options(
         .clone()
         .or_else(|| file.web_host.clone())
         .unwrap_or_else(|| "127.0.0.1".to_string());
-    let login = match &a.web_login {
-        Some(text) => {
-            let (user, password) = text.split_once(':').ok_or_else(|| {
-                RunnerError::Config("--web-login must be USER:PASSWORD".to_string())
-            })?;
-            if user.is_empty() || password.is_empty() {
-                return Err(RunnerError::Config(
-                    "--web-login must be USER:PASSWORD with neither part empty".to_string(),
-                ));
-            }
-            Some((user.to_string(), password.to_string()))
-        }
-        None => None,
-    };
+    let login = parse_login("web-login", a.web_login.as_deref())?;
     if !headless && login.is_none() && !is_loopback(&host) {
         return Err(RunnerError::Config(format!(
             "refusing to serve the web UI on `{host}` without authentication: give --web-login \
@@ -282,6 +273,25 @@ fn web_options(
         base_path,
         login,
     })
+}
+
+/// Parses a `USER:PASSWORD` flag value (`flag` names it in errors).
+pub(super) fn parse_login(
+    flag: &str,
+    text: Option<&str>,
+) -> Result<Option<(String, String)>, RunnerError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let (user, password) = text
+        .split_once(':')
+        .ok_or_else(|| RunnerError::Config(format!("--{flag} must be USER:PASSWORD")))?;
+    if user.is_empty() || password.is_empty() {
+        return Err(RunnerError::Config(format!(
+            "--{flag} must be USER:PASSWORD with neither part empty"
+        )));
+    }
+    Ok(Some((user.to_string(), password.to_string())))
 }
 
 /// Whether `host` names a loopback address (`127.x.x.x`, `::1`, `localhost`).

@@ -42,12 +42,14 @@
 mod factory;
 mod finish;
 mod local;
+mod observe;
 mod plugins;
 pub mod session;
 mod types;
 
 pub use factory::{check_url_host, BuiltRun, ClassFactory, FixedClasses};
 pub use local::LocalController;
+pub use observe::{MetricsContext, MetricsFrontend, MetricsOptions, Readiness};
 pub use session::{
     run_session, Extensions, HtmlReporter, ReportInput, Tick, WebContext, WebFrontend, WebOptions,
     WebServer,

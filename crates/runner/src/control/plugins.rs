@@ -1,5 +1,5 @@
 //! The plug-in interface of the session loop: what an app passes in ([`Extensions`]: a web
-//! frontend, an HTML reporter, a version, a listening hook) and what those plug-ins are given
+//! frontend, an HTML reporter, a metrics endpoint, a version, a listening hook, readiness) and what those plug-ins are given
 //! ([`Tick`], [`WebContext`], [`ReportInput`]).
 
 use std::path::PathBuf;
@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::observe::{MetricsFrontend, Readiness};
 use super::types::{Catalogue, ControlStatus, RunInfo, WorkerInfo};
 use super::{BoxFuture, TestController};
 use crate::stats::{StatsSnapshot, TimelinePoint};
@@ -78,6 +79,8 @@ pub struct WebContext {
     pub command_line: String,
     /// The app's version.
     pub version: String,
+    /// The state behind `/readyz`.
+    pub readiness: Readiness,
 }
 
 /// A running web server.
@@ -134,6 +137,10 @@ pub struct Extensions {
     pub version: Option<String>,
     /// Called with the web UI's URL once it listens (tests, launchers).
     pub on_listening: Option<ListeningHook>,
+    /// Serves `/metrics`, `/healthz`, `/readyz` on `--metrics-port`.
+    pub metrics: Option<Arc<dyn MetricsFrontend>>,
+    /// The state behind `/readyz` (default: ready).
+    pub readiness: Readiness,
 }
 
 impl std::fmt::Debug for Extensions {
@@ -141,6 +148,8 @@ impl std::fmt::Debug for Extensions {
         f.debug_struct("Extensions")
             .field("web", &self.web.is_some())
             .field("html", &self.html.is_some())
+            .field("metrics", &self.metrics.is_some())
+            .field("readiness", &self.readiness)
             .finish()
     }
 }
@@ -153,11 +162,14 @@ pub fn redacted_command_line() -> String {
         if hide_next {
             out.push("<redacted>".to_string());
             hide_next = false;
-        } else if a == "--web-login" {
+        } else if a == "--web-login" || a == "--metrics-login" {
             out.push(a);
             hide_next = true;
-        } else if a.starts_with("--web-login=") {
-            out.push("--web-login=<redacted>".to_string());
+        } else if let Some(flag) = ["--web-login=", "--metrics-login="]
+            .into_iter()
+            .find(|f| a.starts_with(f))
+        {
+            out.push(format!("{flag}<redacted>"));
         } else {
             out.push(a);
         }

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use super::finish::open_csv;
 pub use super::finish::Finisher;
+use super::observe::start_metrics;
 pub use super::plugins::{
     redacted_command_line, Extensions, HtmlReporter, ListeningHook, ReportInput, Tick, WebContext,
     WebFrontend, WebOptions, WebServer,
@@ -72,6 +73,7 @@ pub async fn run_session(
             html: ext.html.clone(),
             command_line: command_line.clone(),
             version: version.clone(),
+            readiness: ext.readiness.clone(),
         };
         let s = w.serve(ctx).await.map_err(RunnerError::Config)?;
         println!("Web UI: {}", s.url);
@@ -81,6 +83,11 @@ pub async fn run_session(
         tracing::info!("web UI listening on {}", s.url);
         server = Some(s);
     }
+    let readiness = ext.readiness.clone();
+    let metrics_ctx = (ctl.clone(), readiness, version.clone());
+    let metrics = start_metrics(ext.metrics.as_ref(), out.metrics.as_ref(), metrics_ctx)
+        .await
+        .map_err(RunnerError::Config)?;
     let mut changes = ctl.changes();
     let mut csv = None;
     let mut csv_run = 0u64;
@@ -215,7 +222,7 @@ pub async fn run_session(
             Some(last.history),
         );
     }
-    if let Some(s) = server {
+    for s in server.into_iter().chain(metrics) {
         (s.shutdown)();
     }
     Ok(code)

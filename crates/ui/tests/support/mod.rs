@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod tools;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
