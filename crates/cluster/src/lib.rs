@@ -53,7 +53,9 @@
 //! # Ok(()) }
 //! ```
 
+mod app_role;
 pub mod args;
+pub mod controller;
 mod error;
 pub mod headless;
 mod master;
@@ -62,7 +64,9 @@ mod sysstat;
 mod tls;
 mod worker;
 
+pub use app_role::{dispatch_catalog, with_cluster, ClusterRole};
 pub use args::{ClusterArgs, Role};
+pub use controller::{MasterControlOptions, MasterController};
 pub use error::ClusterError;
 pub use master::{
     Master, MasterConfig, MasterEvent, MasterPhase, MasterStatus, TestPlan, WorkerInfo,
@@ -71,7 +75,10 @@ pub use master::{
 pub use proto::PROTOCOL_VERSION;
 pub use sysstat::{resident_memory_bytes, CpuMeter};
 pub use tls::{MasterTls, WorkerTls};
-pub use worker::{run_worker, ClassFactory, TestSettings, WorkerConfig, WorkerExit};
+pub use worker::{
+    run_worker, ClassFactory, ClassPreparer, PrepareFuture, PreparedClasses, TestSettings,
+    WorkerConfig, WorkerExit,
+};
 
 /// This machine's host name (as workers report it), or `localhost`.
 pub fn local_host_name() -> String {

@@ -50,6 +50,7 @@ pub fn extensions() -> Extensions {
         html: Some(Arc::new(HtmlReport)),
         version: None,
         on_listening: None,
+        role: None,
     }
 }
 

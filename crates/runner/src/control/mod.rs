@@ -43,11 +43,13 @@ mod factory;
 mod finish;
 mod local;
 mod plugins;
+mod role;
 pub mod session;
 mod types;
 
 pub use factory::{check_url_host, BuiltRun, ClassFactory, FixedClasses};
 pub use local::LocalController;
+pub use role::{runnable_classes, RoleInput, RolePlugin, RoleRun};
 pub use session::{
     run_session, Extensions, HtmlReporter, ReportInput, Tick, WebContext, WebFrontend, WebOptions,
     WebServer,

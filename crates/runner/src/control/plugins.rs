@@ -134,6 +134,8 @@ pub struct Extensions {
     pub version: Option<String>,
     /// Called with the web UI's URL once it listens (tests, launchers).
     pub on_listening: Option<ListeningHook>,
+    /// Other roles than a single process (e.g. a distributed run's master or worker).
+    pub role: Option<Arc<dyn super::RolePlugin>>,
 }
 
 impl std::fmt::Debug for Extensions {
@@ -141,6 +143,7 @@ impl std::fmt::Debug for Extensions {
         f.debug_struct("Extensions")
             .field("web", &self.web.is_some())
             .field("html", &self.html.is_some())
+            .field("role", &self.role.is_some())
             .finish()
     }
 }
