@@ -199,7 +199,11 @@ impl Inner {
 }
 
 /// Follows one run to its end, stops every worker and records the end.
-async fn drive(inner: Arc<Inner>, run_time: Option<Duration>, mut stop: watch::Receiver<Option<bool>>) {
+async fn drive(
+    inner: Arc<Inner>,
+    run_time: Option<Duration>,
+    mut stop: watch::Receiver<Option<bool>>,
+) {
     let master = inner.master.clone();
     let started = Instant::now();
     let deadline = run_time.map(|t| started + t);

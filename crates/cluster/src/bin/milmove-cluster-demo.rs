@@ -160,7 +160,14 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             };
             let stats = milmove_runner::stats::StatsConfig::default();
-            let code = rt.block_on(run_worker_cli(&cli.cluster, names, factory, hooks, None, stats));
+            let code = rt.block_on(run_worker_cli(
+                &cli.cluster,
+                names,
+                factory,
+                hooks,
+                None,
+                stats,
+            ));
             rt.shutdown_timeout(std::time::Duration::from_millis(200));
             ExitCode::from(code.clamp(0, 255) as u8)
         }

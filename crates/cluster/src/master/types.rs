@@ -167,4 +167,3 @@ pub struct MasterStatus {
     /// Users cut inside a task at the workers' stops.
     pub cut_users: u64,
 }
-

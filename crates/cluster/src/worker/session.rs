@@ -262,7 +262,8 @@ async fn serve(
                 let prepared = match &worker.config.prepare {
                     Some(prepare) if worker.needs_runner(&s) => {
                         let params = s.params.clone().unwrap_or_default();
-                        let built = (prepare.0)(super::state::settings(&params, s.arrival_rate)).await;
+                        let built =
+                            (prepare.0)(super::state::settings(&params, s.arrival_rate)).await;
                         // Heartbeats kept arriving while the classes were built.
                         worker.core.lock().last_master = Instant::now();
                         match built {
