@@ -16,6 +16,10 @@
 //! * [`run_worker`]: joins (retrying until the master is up), runs its share with a
 //!   [`ShareRunner`](milmove_runner::ShareRunner), sends deltas every second until they are
 //!   acknowledged, and stops every user within 5 s of hearing nothing from its master.
+//! * [`MasterController`]: the runner's control API over a master, so the session loop
+//!   (console, CSV, JSON, HTML, thresholds) and the web UI drive a distributed test unchanged;
+//!   [`with_cluster`] adds [`ClusterRole`], the role plug-in that gives an app `--master` and
+//!   `--worker` with its own classes.
 //! * [`headless`]: the command-line master (console tables, CSV, JSON, thresholds) and
 //!   [`ClusterArgs`], the cluster flags an app flattens into its parser.
 //!
