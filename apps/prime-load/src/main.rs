@@ -16,6 +16,8 @@ fn main() -> ExitCode {
     app::main_with(
         AppKind::Prime,
         Box::new(|dir| Box::pin(start_sim::start_sim(dir))),
-        milmove_ui::extensions_with_version(env!("CARGO_PKG_VERSION")),
+        milmove_cluster::with_cluster(milmove_ui::extensions_with_version(env!(
+            "CARGO_PKG_VERSION"
+        ))),
     )
 }

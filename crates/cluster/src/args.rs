@@ -38,6 +38,7 @@ pub enum Role {
 /// assert_eq!(cli.cluster.role(), milmove_cluster::args::Role::Worker);
 /// ```
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Distributed runs (master and workers)")]
 pub struct ClusterArgs {
     /// Run as the master of a distributed test: workers run the users, the master merges
     /// their statistics and writes every report. It runs no users itself.

@@ -44,7 +44,7 @@ impl MasterEnd {
 }
 
 /// SIGINT and SIGTERM, installed once so none is lost between polls.
-struct Signals {
+pub(crate) struct Signals {
     #[cfg(unix)]
     int: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
@@ -52,7 +52,7 @@ struct Signals {
 }
 
 impl Signals {
-    fn install() -> Self {
+    pub(crate) fn install() -> Self {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
@@ -66,7 +66,7 @@ impl Signals {
     }
 
     /// Waits for the next signal; `true` for Ctrl-C, `false` for SIGTERM.
-    async fn next(&mut self) -> bool {
+    pub(crate) async fn next(&mut self) -> bool {
         #[cfg(unix)]
         {
             async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
@@ -111,6 +111,7 @@ pub fn plan_from_settings(settings: &Settings) -> TestPlan {
         request_timeout: run.client.request_timeout,
         connect_timeout: run.client.connect_timeout,
         insecure: run.client.insecure,
+        classes: None,
     }
 }
 
@@ -407,14 +408,22 @@ pub async fn run_master(
 
 /// Runs a worker from its flags until the master says quit (exit 0), a refusal or bad
 /// settings (exit 2, with the reason on stderr), or Ctrl-C/SIGTERM (its users stop first).
+/// `prepare` builds each test's classes (else `factory`); `stats` configures its statistics.
 pub async fn run_worker_cli(
     args: &ClusterArgs,
     classes: Vec<String>,
     factory: ClassFactory,
     hooks: milmove_runner::Hooks,
+    prepare: Option<crate::worker::ClassPreparer>,
+    stats: milmove_runner::stats::StatsConfig,
 ) -> i32 {
     let config = match args.worker_config(classes) {
-        Ok(c) => crate::worker::WorkerConfig { hooks, ..c },
+        Ok(c) => crate::worker::WorkerConfig {
+            hooks,
+            prepare,
+            stats,
+            ..c
+        },
         Err(e) => {
             eprintln!("error: {e}");
             return CONFIG_ERROR_EXIT_CODE;

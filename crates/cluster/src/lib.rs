@@ -16,6 +16,10 @@
 //! * [`run_worker`]: joins (retrying until the master is up), runs its share with a
 //!   [`ShareRunner`](milmove_runner::ShareRunner), sends deltas every second until they are
 //!   acknowledged, and stops every user within 5 s of hearing nothing from its master.
+//! * [`MasterController`]: the runner's control API over a master, so the session loop
+//!   (console, CSV, JSON, HTML, thresholds) and the web UI drive a distributed test unchanged;
+//!   [`with_cluster`] adds [`ClusterRole`], the role plug-in that gives an app `--master` and
+//!   `--worker` with its own classes.
 //! * [`headless`]: the command-line master (console tables, CSV, JSON, thresholds) and
 //!   [`ClusterArgs`], the cluster flags an app flattens into its parser.
 //!
@@ -53,7 +57,9 @@
 //! # Ok(()) }
 //! ```
 
+mod app_role;
 pub mod args;
+pub mod controller;
 mod error;
 pub mod headless;
 mod master;
@@ -62,7 +68,9 @@ mod sysstat;
 mod tls;
 mod worker;
 
+pub use app_role::{dispatch_catalog, with_cluster, ClusterRole};
 pub use args::{ClusterArgs, Role};
+pub use controller::{MasterControlOptions, MasterController};
 pub use error::ClusterError;
 pub use master::{
     Master, MasterConfig, MasterEvent, MasterPhase, MasterStatus, TestPlan, WorkerInfo,
@@ -71,7 +79,10 @@ pub use master::{
 pub use proto::PROTOCOL_VERSION;
 pub use sysstat::{resident_memory_bytes, CpuMeter};
 pub use tls::{MasterTls, WorkerTls};
-pub use worker::{run_worker, ClassFactory, TestSettings, WorkerConfig, WorkerExit};
+pub use worker::{
+    run_worker, ClassFactory, ClassPreparer, PrepareFuture, PreparedClasses, TestSettings,
+    WorkerConfig, WorkerExit,
+};
 
 /// This machine's host name (as workers report it), or `localhost`.
 pub fn local_host_name() -> String {

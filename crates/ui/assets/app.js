@@ -135,8 +135,8 @@
     const th = $("h-thresholds");
     if (!s.thresholds.length) { th.textContent = "none"; th.className = "v"; }
     else { th.textContent = s.thresholds_passed ? "PASS" : "FAIL"; th.className = "v " + (s.thresholds_passed ? "pass" : "fail"); }
-    $("h-workers-cell").hidden = s.worker_count === 0;
-    $("tab-workers").hidden = s.worker_count === 0;
+    $("h-workers-cell").hidden = (s.workers || []).length === 0;
+    $("tab-workers").hidden = (s.workers || []).length === 0;
     $("h-workers").textContent = s.worker_count;
     const active = s.state === "spawning" || s.state === "running";
     $("b-edit").disabled = !active;

@@ -55,6 +55,7 @@ pub fn extensions() -> Extensions {
         on_listening: None,
         metrics: Some(Arc::new(metrics::MetricsServer)),
         readiness: Default::default(),
+        role: None,
     }
 }
 

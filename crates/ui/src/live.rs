@@ -169,7 +169,7 @@ pub(crate) fn state(tick: &Tick, chart_version: u64) -> Value {
         json!(results.iter().all(|r| r.passed)),
     );
     m.insert("workers".into(), Value::Array(workers(&tick.workers)));
-    m.insert("worker_count".into(), json!(tick.workers.len()));
+    m.insert("worker_count".into(), json!(live_workers(&tick.workers)));
     m.insert("missing_requests".into(), json!(tick.missing_requests));
     m.insert("corrected".into(), json!(snap.has_corrected()));
     m.insert(
@@ -177,6 +177,14 @@ pub(crate) fn state(tick: &Tick, chart_version: u64) -> Value {
         tick.run.as_ref().map_or(Value::Null, run_json),
     );
     v
+}
+
+/// Workers that are not lost (Locust's `worker_count`).
+fn live_workers(workers: &[milmove_runner::control::WorkerInfo]) -> usize {
+    workers
+        .iter()
+        .filter(|w| w.state != milmove_runner::control::WorkerState::Lost)
+        .count()
 }
 
 /// Locust 2.x's `/stats/requests` document.
@@ -222,7 +230,7 @@ pub(crate) fn locust_stats(tick: &Tick) -> Value {
         "state": tick.status.phase.as_str(),
         "user_count": tick.status.users,
         "workers": workers(&tick.workers),
-        "worker_count": tick.workers.len(),
+        "worker_count": live_workers(&tick.workers),
     })
 }
 

@@ -159,7 +159,15 @@ fn main() -> ExitCode {
             let Some(rt) = runtime() else {
                 return ExitCode::from(2);
             };
-            let code = rt.block_on(run_worker_cli(&cli.cluster, names, factory, hooks));
+            let stats = milmove_runner::stats::StatsConfig::default();
+            let code = rt.block_on(run_worker_cli(
+                &cli.cluster,
+                names,
+                factory,
+                hooks,
+                None,
+                stats,
+            ));
             rt.shutdown_timeout(std::time::Duration::from_millis(200));
             ExitCode::from(code.clamp(0, 255) as u8)
         }

@@ -28,6 +28,8 @@ pub(crate) struct Test {
     pub(crate) users_at_stop: BTreeMap<String, u64>,
     pub(crate) epoch: u64,
     pub(crate) started: Instant,
+    /// The classes and weights this test dispatches.
+    pub(crate) classes: Vec<DispatchClass>,
 }
 
 pub(crate) struct State {
@@ -331,8 +333,9 @@ impl Shared {
             .filter(|(_, w)| !w.is_lost())
             .map(|(id, _)| id.clone())
             .collect();
+        let classes = test.classes.clone();
         let shares = distribute(
-            &self.catalog,
+            &classes,
             test.users,
             test.spawn_rate,
             test.arrival_rate,
@@ -346,8 +349,7 @@ impl Shared {
             let mut params = base.clone();
             params.first_user_id = (w.info.index + 1) << 32;
             params.seed = base.seed.map(|s| mix(s, w.info.index));
-            let users_by_class: BTreeMap<String, u64> = self
-                .catalog
+            let users_by_class: BTreeMap<String, u64> = classes
                 .iter()
                 .zip(&share.users_by_class)
                 .map(|(c, &n)| (c.name.clone(), n as u64))

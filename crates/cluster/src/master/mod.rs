@@ -7,14 +7,18 @@
 mod core;
 mod registry;
 mod service;
+mod status;
+mod types;
 
 pub use registry::{WorkerInfo, WorkerState};
+pub use types::{
+    MasterConfig, MasterEvent, MasterPhase, MasterStatus, TestPlan, DEFAULT_MASTER_PORT,
+};
 
 use crate::error::ClusterError;
 use crate::proto::{master_msg, pb};
-use crate::tls::MasterTls;
 use core::{Shared, State, Test};
-use milmove_runner::stats::{StatsConfig, StatsHub};
+use milmove_runner::stats::StatsHub;
 use milmove_runner::DispatchClass;
 use parking_lot::Mutex;
 use pb::master_message::Kind as M;
@@ -24,164 +28,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
-
-/// Default port of the master (Locust's).
-pub const DEFAULT_MASTER_PORT: u16 = 5557;
-
-/// How a master listens and judges its workers.
-#[derive(Debug, Clone)]
-pub struct MasterConfig {
-    /// Address to listen on (`--master-bind-host`, default 127.0.0.1).
-    pub bind_host: String,
-    /// Port (`--master-bind-port`, default 5557; 0 = any free port).
-    pub bind_port: u16,
-    /// Shared token workers must present (`MILMOVE_LOAD_CLUSTER_TOKEN`); required when the
-    /// master listens on anything but loopback.
-    pub token: Option<String>,
-    /// Serve TLS with this certificate.
-    pub tls: Option<MasterTls>,
-    /// A worker silent this long is lost (`--heartbeat-liveness`, default 3 s).
-    pub heartbeat_liveness: Duration,
-    /// Heartbeats to workers (and expected from them), default 1 s.
-    pub heartbeat_interval: Duration,
-    /// Delta interval the workers are told (default 1 s).
-    pub delta_interval: Duration,
-    /// Warn when a worker's CPU passes this percent of one core (default 90).
-    pub cpu_warning_percent: f64,
-    /// Options of the merged statistics.
-    pub stats: StatsConfig,
-}
-
-impl Default for MasterConfig {
-    fn default() -> Self {
-        Self {
-            bind_host: "127.0.0.1".into(),
-            bind_port: DEFAULT_MASTER_PORT,
-            token: None,
-            tls: None,
-            heartbeat_liveness: Duration::from_secs(3),
-            heartbeat_interval: Duration::from_secs(1),
-            delta_interval: Duration::from_secs(1),
-            cpu_warning_percent: 90.0,
-            stats: StatsConfig::default(),
-        }
-    }
-}
-
-/// Something that happened to the workers.
-#[derive(Debug, Clone, PartialEq)]
-pub enum MasterEvent {
-    /// A new worker joined.
-    WorkerJoined {
-        /// Worker id.
-        id: String,
-        /// Its host.
-        host: String,
-    },
-    /// A known worker connected again (after a dropped connection, or after it was lost).
-    WorkerRejoined {
-        /// Worker id.
-        id: String,
-        /// Its host.
-        host: String,
-    },
-    /// A worker was silent past the liveness and is lost; its users moved to the others.
-    WorkerLost {
-        /// Worker id.
-        id: String,
-        /// Its host.
-        host: String,
-        /// Users it ran.
-        users: u64,
-        /// Requests it may have made but not reported.
-        possibly_missing_requests: u64,
-    },
-    /// A connection was refused (token, version, classes).
-    WorkerRefused {
-        /// Peer address.
-        peer: String,
-        /// Why.
-        reason: String,
-    },
-    /// A worker's CPU passed the warning level.
-    CpuHigh {
-        /// Worker id.
-        id: String,
-        /// Its CPU, percent of one core.
-        cpu_percent: f64,
-    },
-    /// Every worker is lost while a test runs.
-    AllWorkersLost,
-}
-
-/// What a test runs: the same settings as a single process.
-#[derive(Debug, Clone, Default)]
-pub struct TestPlan {
-    /// Host text (`--host`; the workers' app resolves it).
-    pub host: Option<String>,
-    /// Users in all (`-u`).
-    pub users: usize,
-    /// Users started per second in all (`-r`).
-    pub spawn_rate: f64,
-    /// Open model: iterations per second in all (`--arrival-rate`).
-    pub arrival_rate: Option<f64>,
-    /// `-T`.
-    pub tags: Vec<String>,
-    /// `-E`.
-    pub exclude_tags: Vec<String>,
-    /// `--seed` (each worker derives its own from it).
-    pub seed: Option<u64>,
-    /// `--stop-timeout`.
-    pub stop_timeout: Duration,
-    /// `--request-timeout`.
-    pub request_timeout: Option<Duration>,
-    /// `--connect-timeout`.
-    pub connect_timeout: Option<Duration>,
-    /// `--insecure`.
-    pub insecure: bool,
-}
-
-/// Where the distributed test stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MasterPhase {
-    /// No test started yet.
-    Ready,
-    /// Workers are moving towards their shares.
-    Spawning,
-    /// Every worker is at its share.
-    Running,
-    /// Stop sent; waiting for the workers.
-    Stopping,
-    /// Every worker stopped (or was lost).
-    Stopped,
-}
-
-/// A status summary of the master.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MasterStatus {
-    /// Phase of the current test.
-    pub phase: MasterPhase,
-    /// Current test id (0 before the first).
-    pub test_id: u64,
-    /// Users running on the workers that are not lost.
-    pub users: u64,
-    /// Target users.
-    pub target: usize,
-    /// Spawn rate in all.
-    pub spawn_rate: f64,
-    /// Users per class, over the workers that are not lost.
-    pub users_by_class: BTreeMap<String, u64>,
-    /// Workers that are not lost.
-    pub workers: usize,
-    /// Lost workers.
-    pub lost_workers: usize,
-    /// Requests possibly missing from the figures because of lost workers.
-    pub possibly_missing_requests: u64,
-    /// Requests cut in flight at the workers' stops (not in the statistics).
-    pub cut_requests: u64,
-    /// Users cut inside a task at the workers' stops.
-    pub cut_users: u64,
-}
 
 /// A running master. Cheap to clone; every clone controls the same master.
 #[derive(Clone)]
@@ -302,6 +148,17 @@ impl Master {
         self.addr
     }
 
+    /// A receiver that changes at every registry or test change (joins, losses, shares,
+    /// stops).
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.shared.changed.subscribe()
+    }
+
+    /// The classes and default weights the master dispatches (its catalogue).
+    pub fn catalog(&self) -> &[DispatchClass] {
+        &self.shared.catalog
+    }
+
     /// The merged statistics of the current (or last) test.
     pub fn stats(&self) -> Arc<StatsHub> {
         self.shared.stats.lock().clone()
@@ -372,6 +229,16 @@ impl Master {
                 )));
             }
         }
+        let classes = plan
+            .classes
+            .clone()
+            .unwrap_or_else(|| self.shared.catalog.clone());
+        if classes
+            .iter()
+            .all(|c| c.weight == 0 && c.fixed_count.is_none())
+        {
+            return Err(ClusterError::Config("no user class to dispatch".into()));
+        }
         let hub = Arc::new(StatsHub::new(self.shared.config.stats.clone()));
         let mut st = self.shared.state.lock();
         if st.test.as_ref().is_some_and(|t| t.running) {
@@ -421,6 +288,7 @@ impl Master {
             users_at_stop: BTreeMap::new(),
             epoch: 0,
             started: Instant::now(),
+            classes,
         });
         let workers = st.workers.values().filter(|w| !w.is_lost()).count();
         tracing::info!(
@@ -550,62 +418,6 @@ impl Master {
             .as_ref()
             .map(|t| t.users_at_stop.clone())
             .unwrap_or_default()
-    }
-
-    /// Where the current test stands.
-    pub fn status(&self) -> MasterStatus {
-        let st = self.shared.state.lock();
-        let live: Vec<&registry::WorkerEntry> =
-            st.workers.values().filter(|w| !w.is_lost()).collect();
-        let users = live.iter().map(|w| w.info.users).sum();
-        let mut users_by_class = BTreeMap::new();
-        for w in &live {
-            for (c, n) in &w.info.users_by_class {
-                *users_by_class.entry(c.clone()).or_insert(0) += n;
-            }
-        }
-        let possibly_missing_requests = st
-            .workers
-            .values()
-            .map(|w| w.info.possibly_missing_requests)
-            .sum();
-        let (phase, test_id, target, spawn_rate) = match &st.test {
-            None => (MasterPhase::Ready, 0, 0, 0.0),
-            Some(t) => {
-                let phase = if t.running {
-                    let at_share = live.iter().all(|w| {
-                        w.test_id == t.id
-                            && w.info.state == WorkerState::Running
-                            && w.last_share.as_ref().is_some_and(|s| {
-                                s.users_by_class.values().sum::<u64>() == w.info.users
-                            })
-                    });
-                    if at_share && t.started.elapsed() > Duration::from_millis(100) {
-                        MasterPhase::Running
-                    } else {
-                        MasterPhase::Spawning
-                    }
-                } else if live.iter().all(|w| w.stopped_stop_id == t.stop_id) {
-                    MasterPhase::Stopped
-                } else {
-                    MasterPhase::Stopping
-                };
-                (phase, t.id, t.users, t.spawn_rate)
-            }
-        };
-        MasterStatus {
-            phase,
-            test_id,
-            users,
-            target,
-            spawn_rate,
-            users_by_class,
-            workers: live.len(),
-            lost_workers: st.workers.len() - live.len(),
-            possibly_missing_requests,
-            cut_requests: st.cut_requests,
-            cut_users: st.cut_users,
-        }
     }
 
     /// Tells every worker to quit (they stop their users first) and stops listening.

@@ -44,6 +44,10 @@ pub struct WorkerConfig {
     pub stats: StatsConfig,
     /// Hooks of every test the worker runs (e.g. a request listener).
     pub hooks: milmove_runner::Hooks,
+    /// Builds a test's classes asynchronously before it starts (an app resolving its host
+    /// text, perhaps starting a stand-in); when set, it is used instead of the
+    /// [`ClassFactory`] for every new test.
+    pub prepare: Option<ClassPreparer>,
 }
 
 impl Default for WorkerConfig {
@@ -62,6 +66,7 @@ impl Default for WorkerConfig {
             worker_id: None,
             stats: StatsConfig::default(),
             hooks: milmove_runner::Hooks::default(),
+            prepare: None,
         }
     }
 }
@@ -116,6 +121,29 @@ impl TestSettings {
 /// its class flags here).
 pub type ClassFactory =
     Arc<dyn Fn(&TestSettings) -> Result<Vec<UserClass>, String> + Send + Sync + 'static>;
+
+/// The classes of a test, built by a [`ClassPreparer`].
+pub struct PreparedClasses {
+    /// The classes (weights do not matter: the master's share says how many of each run).
+    pub classes: Vec<UserClass>,
+    /// The default host of classes without their own (replaces the master's host text,
+    /// which the app has resolved).
+    pub host: Option<String>,
+}
+
+/// The future a [`ClassPreparer`] returns.
+pub type PrepareFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<PreparedClasses, String>> + Send>>;
+
+/// Builds the user classes of a test asynchronously from its settings.
+#[derive(Clone)]
+pub struct ClassPreparer(pub Arc<dyn Fn(TestSettings) -> PrepareFuture + Send + Sync + 'static>);
+
+impl std::fmt::Debug for ClassPreparer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClassPreparer")
+    }
+}
 
 /// Why a worker ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -258,7 +258,29 @@ async fn serve(
         };
         worker.core.lock().last_master = Instant::now();
         match msg.kind {
-            Some(M::Share(s)) => worker.share(s),
+            Some(M::Share(s)) => {
+                let prepared = match &worker.config.prepare {
+                    Some(prepare) if worker.needs_runner(&s) => {
+                        let params = s.params.clone().unwrap_or_default();
+                        let built =
+                            (prepare.0)(super::state::settings(&params, s.arrival_rate)).await;
+                        // Heartbeats kept arriving while the classes were built.
+                        worker.core.lock().last_master = Instant::now();
+                        match built {
+                            Ok(p) => Some(p),
+                            Err(e) => {
+                                tracing::error!(
+                                    "cannot build the user classes of test {}: {e}",
+                                    s.test_id
+                                );
+                                continue;
+                            }
+                        }
+                    }
+                    _ => None,
+                };
+                worker.share(s, prepared)
+            }
             Some(M::Stop(s)) => worker.stop(&s),
             Some(M::Ack(a)) => worker.core.lock().ack(a.seq),
             Some(M::Reset(r)) => worker.reset(&r),

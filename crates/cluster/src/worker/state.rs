@@ -1,7 +1,7 @@
 //! The worker's state across sessions: the test it runs, the deltas not yet acknowledged, and
 //! what it does with each master message.
 
-use super::{ClassFactory, TestSettings, WorkerConfig};
+use super::{ClassFactory, PreparedClasses, TestSettings, WorkerConfig};
 use crate::proto::{delta_to_pb, pb, worker_msg};
 use crate::sysstat::{resident_memory_bytes, CpuMeter};
 use milmove_runner::{RunPhase, ShareRunner};
@@ -134,7 +134,7 @@ impl Core {
     }
 }
 
-fn settings(p: &pb::TestParams, arrival_rate: Option<f64>) -> TestSettings {
+pub(crate) fn settings(p: &pb::TestParams, arrival_rate: Option<f64>) -> TestSettings {
     let secs = |s: f64| Duration::try_from_secs_f64(s).unwrap_or_default();
     TestSettings {
         host: (!p.host.is_empty()).then(|| p.host.clone()),
@@ -150,8 +150,18 @@ fn settings(p: &pb::TestParams, arrival_rate: Option<f64>) -> TestSettings {
 }
 
 impl Worker {
-    /// Applies a share: adjusts the running test, or starts it.
-    pub(crate) fn share(self: &Arc<Self>, share: pb::Share) {
+    /// Whether `share` starts a new runner (rather than adjusting the running test's).
+    pub(crate) fn needs_runner(&self, share: &pb::Share) -> bool {
+        let core = self.core.lock();
+        !core
+            .test
+            .as_ref()
+            .is_some_and(|t| t.id == share.test_id && !t.stopping)
+    }
+
+    /// Applies a share: adjusts the running test, or starts it (with `prepared` classes when
+    /// given, else the factory's).
+    pub(crate) fn share(self: &Arc<Self>, share: pb::Share, prepared: Option<PreparedClasses>) {
         let mut core = self.core.lock();
         let counts: BTreeMap<String, usize> = share
             .users_by_class
@@ -180,8 +190,15 @@ impl Worker {
             }
         }
         let params = share.params.clone().unwrap_or_default();
-        let settings = settings(&params, share.arrival_rate);
-        let classes = match (self.factory)(&settings) {
+        let mut settings = settings(&params, share.arrival_rate);
+        let built = match prepared {
+            Some(p) => {
+                settings.host = p.host;
+                Ok(p.classes)
+            }
+            None => (self.factory)(&settings),
+        };
+        let classes = match built {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(

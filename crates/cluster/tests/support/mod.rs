@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod demo;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, ExitStatus, Stdio};

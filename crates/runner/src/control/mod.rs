@@ -44,12 +44,14 @@ mod finish;
 mod local;
 mod observe;
 mod plugins;
+mod role;
 pub mod session;
 mod types;
 
 pub use factory::{check_url_host, BuiltRun, ClassFactory, FixedClasses};
 pub use local::LocalController;
 pub use observe::{MetricsContext, MetricsFrontend, MetricsOptions, Readiness};
+pub use role::{runnable_classes, RoleInput, RolePlugin, RoleRun};
 pub use session::{
     run_session, Extensions, HtmlReporter, ReportInput, Tick, WebContext, WebFrontend, WebOptions,
     WebServer,

@@ -1,5 +1,6 @@
 //! The plug-in interface of the session loop: what an app passes in ([`Extensions`]: a web
-//! frontend, an HTML reporter, a metrics endpoint, a version, a listening hook, readiness) and what those plug-ins are given
+//! frontend, an HTML reporter, a metrics endpoint, readiness, a version, a listening hook, a
+//! role such as a distributed run's master or worker) and what those plug-ins are given
 //! ([`Tick`], [`WebContext`], [`ReportInput`]).
 
 use std::path::PathBuf;
@@ -141,6 +142,8 @@ pub struct Extensions {
     pub metrics: Option<Arc<dyn MetricsFrontend>>,
     /// The state behind `/readyz` (default: ready).
     pub readiness: Readiness,
+    /// Other roles than a single process (e.g. a distributed run's master or worker).
+    pub role: Option<Arc<dyn super::RolePlugin>>,
 }
 
 impl std::fmt::Debug for Extensions {
@@ -150,6 +153,7 @@ impl std::fmt::Debug for Extensions {
             .field("html", &self.html.is_some())
             .field("metrics", &self.metrics.is_some())
             .field("readiness", &self.readiness)
+            .field("role", &self.role.is_some())
             .finish()
     }
 }

@@ -248,6 +248,8 @@ pub enum WorkerState {
     Stopping,
     /// Stopped.
     Stopped,
+    /// Its connection dropped; it keeps its share while it may come back (until lost).
+    Disconnected,
     /// Missed its heartbeats: its recent requests may be missing.
     Lost,
 }
@@ -261,6 +263,7 @@ impl WorkerState {
             WorkerState::Running => "running",
             WorkerState::Stopping => "stopping",
             WorkerState::Stopped => "stopped",
+            WorkerState::Disconnected => "disconnected",
             WorkerState::Lost => "missing",
         }
     }

@@ -71,9 +71,14 @@ pub struct StatsDelta {
 }
 
 impl StatsDelta {
-    /// Requests in this delta (all rows).
+    /// Requests in this delta, as the aggregated row counts them (rows of pseudo methods,
+    /// such as a flow's or a task's own timing, left out).
     pub fn num_requests(&self) -> u64 {
-        self.entries.iter().map(|e| e.num_requests).sum()
+        self.entries
+            .iter()
+            .filter(|e| !super::is_pseudo_method(&e.method))
+            .map(|e| e.num_requests)
+            .sum()
     }
 
     /// True if the delta carries no request and no exception.

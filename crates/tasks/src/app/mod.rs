@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Command, FromArgMatches};
-use milmove_runner::control::Extensions;
+use milmove_runner::control::{Extensions, RoleInput, RolePlugin, RoleRun};
 use milmove_runner::{Settings, TagFilter, UserClass, CONFIG_ERROR_EXIT_CODE};
 
 use crate::apis::Apis;
@@ -44,13 +44,14 @@ pub fn main(kind: AppKind, start_sim: SimStart) -> ExitCode {
 }
 
 /// Parses the process arguments for `kind` and runs with the runner plug-ins `ext` (the web
-/// UI and HTML report of `milmove-ui`); the binaries' `main`.
+/// UI and HTML report of `milmove-ui`, the master/worker roles of `milmove-cluster`); the
+/// binaries' `main`.
 pub fn main_with(kind: AppKind, start_sim: SimStart, ext: Extensions) -> ExitCode {
-    let args = match parse_args(kind, std::env::args_os()) {
-        Ok(args) => args,
+    let (args, role) = match parse_command_line(kind, std::env::args_os(), ext.role.as_deref()) {
+        Ok(parsed) => parsed,
         Err(e) => e.exit(),
     };
-    run_with(kind, args, start_sim, ext)
+    run_role(kind, args, role, start_sim, ext)
 }
 
 /// Parses a command line (program name first) as the binary of `kind` does, environment
@@ -61,16 +62,39 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let command = AppArgs::augment_args(
+    parse_command_line(kind, argv, None).map(|(args, _)| args)
+}
+
+/// As [`parse_args`], with the flags of a role plug-in (e.g. `--master`, `--worker`); returns
+/// the role the command line asks for, if any.
+pub fn parse_command_line<I, T>(
+    kind: AppKind,
+    argv: I,
+    role: Option<&dyn RolePlugin>,
+) -> Result<(AppArgs, Option<Box<dyn RoleRun>>), clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut command = AppArgs::augment_args(
         Command::new(kind.bin_name())
             .version(env!("CARGO_PKG_VERSION"))
             .about(about(kind)),
     );
+    if let Some(role) = role {
+        command = role.augment(command);
+    }
     let matches = command.try_get_matches_from(argv)?;
     let mut args = AppArgs::from_arg_matches(&matches)?;
     args.apply_config(&matches)
         .map_err(|m| clap::Error::raw(clap::error::ErrorKind::ValueValidation, m + "\n"))?;
-    Ok(args)
+    let chosen = match role {
+        Some(role) => role
+            .select(&matches)
+            .map_err(|m| clap::Error::raw(clap::error::ErrorKind::ValueValidation, m + "\n"))?,
+        None => None,
+    };
+    Ok((args, chosen))
 }
 
 fn about(kind: AppKind) -> &'static str {
@@ -88,6 +112,17 @@ pub fn run(kind: AppKind, args: AppArgs, start_sim: SimStart) -> ExitCode {
 
 /// Runs `kind` with parsed arguments and runner plug-ins; returns the exit code.
 pub fn run_with(kind: AppKind, args: AppArgs, start_sim: SimStart, ext: Extensions) -> ExitCode {
+    run_role(kind, args, None, start_sim, ext)
+}
+
+/// Runs `kind` with parsed arguments in `role` (a single process when `None`).
+fn run_role(
+    kind: AppKind,
+    args: AppArgs,
+    role: Option<Box<dyn RoleRun>>,
+    start_sim: SimStart,
+    ext: Extensions,
+) -> ExitCode {
     let selected = select(kind, &args);
     if args.list {
         print!("{}", list_text(&selected));
@@ -105,7 +140,7 @@ pub fn run_with(kind: AppKind, args: AppArgs, start_sim: SimStart, ext: Extensio
     if args.fetch_specs {
         return fetch_specs(args.swagger_dir.as_deref());
     }
-    match prepare_and_run(kind, args, selected, start_sim, ext) {
+    match prepare_and_run(kind, args, selected, role, start_sim, ext) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(message) => {
             eprintln!("error: {message}");
@@ -118,6 +153,7 @@ fn prepare_and_run(
     kind: AppKind,
     args: AppArgs,
     selected: Vec<Selected>,
+    role: Option<Box<dyn RoleRun>>,
     start_sim: SimStart,
     ext: Extensions,
 ) -> Result<i32, String> {
@@ -168,10 +204,24 @@ fn prepare_and_run(
             .unwrap_or_default();
         let factory =
             MilMoveFactory::new(kind, args, spec_dir, wait, start_sim).lifecycle(lifecycle.clone());
-        let ctl = milmove_runner::local_controller(&settings, factory, hooks);
-        let code = milmove_runner::control::run_session(Arc::new(ctl), settings.output, ext)
-            .await
-            .map_err(|e| e.to_string());
+        let code = match role {
+            Some(role) => {
+                tracing::info!("running as {}", role.name());
+                let input = RoleInput {
+                    settings,
+                    factory: Arc::new(factory),
+                    hooks,
+                    extensions: ext,
+                };
+                role.run(input).await
+            }
+            None => {
+                let ctl = milmove_runner::local_controller(&settings, factory, hooks);
+                milmove_runner::control::run_session(Arc::new(ctl), settings.output, ext)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        };
         if let Some(lifecycle) = &lifecycle {
             print!("{}", lifecycle.summary());
         }
