@@ -2,7 +2,8 @@
 //! workers against a counting HTTP server on loopback. Headless: the master's merged JSON
 //! report counts exactly the requests the server answered, and shows both workers. Web UI:
 //! a test started through `/swarm` runs on the worker, `/stats/requests` lists it, `/stop`
-//! stops it. Every wait is for a condition, with a deadline.
+//! stops it. A worker's `/readyz` (on `--metrics-port`) says whether it is connected to its
+//! master. Every wait is for a condition, with a deadline.
 
 #[path = "../../common/e2e.rs"]
 mod e2e;
@@ -333,4 +334,94 @@ fn web_ui_master_starts_watches_and_stops_a_test_on_its_worker() {
         0
     );
     assert_eq!(w.wait_exit(Instant::now() + Duration::from_secs(15)), 0);
+}
+
+/// The status code and body of a `GET` (any status).
+fn get(base: &str, path: &str) -> Option<(u16, String)> {
+    let addr = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = TcpStream::connect(addr).ok()?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(request.as_bytes()).ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_string()))
+}
+
+/// Waits until `GET path` answers `status`; returns the body.
+fn wait_status(base: &str, path: &str, status: u16) -> String {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let got = get(base, path);
+        if let Some((s, body)) = &got {
+            if *s == status {
+                return body.clone();
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path}: wanted {status}, last {got:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_workers_readyz_follows_its_connection_to_the_master() {
+    if e2e::spec_dir_or_skip("a_workers_readyz_follows_its_connection_to_the_master").is_none() {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let server = CountingServer::start();
+    let port = free_port();
+    let port_text = port.to_string();
+    let metrics_port = free_port().to_string();
+    let metrics = format!("http://127.0.0.1:{metrics_port}");
+    // The worker starts first: alive, but not ready until it has joined a master.
+    let mut worker = Proc::spawn(&[
+        "--worker",
+        "--master-port",
+        &port_text,
+        "--host",
+        &server.url,
+        "--metrics-port",
+        &metrics_port,
+    ]);
+    wait_status(&metrics, "/healthz", 200);
+    let reason = wait_status(&metrics, "/readyz", 503);
+    assert!(reason.contains("not connected to the master"), "{reason}");
+
+    let mut master = Proc::spawn(&[
+        "--master",
+        "--master-bind-port",
+        &port_text,
+        "--expect-workers",
+        "1",
+        "--expect-workers-max-wait",
+        "50",
+        "--headless",
+        "--only-summary",
+        "--host",
+        &server.url,
+        "-u",
+        "2",
+        "-r",
+        "2",
+        "-t",
+        "4s",
+        "--wait-time",
+        "0.05",
+        "--exit-code-on-error",
+        "0",
+    ]);
+    wait_status(&metrics, "/readyz", 200);
+    assert_eq!(
+        master.wait_exit(Instant::now() + Duration::from_secs(55)),
+        0
+    );
+    assert_eq!(
+        worker.wait_exit(Instant::now() + Duration::from_secs(15)),
+        0
+    );
 }

@@ -17,8 +17,8 @@ use crate::master::Master;
 use crate::worker::{ClassPreparer, PreparedClasses, TestSettings};
 use clap::{Args, FromArgMatches};
 use milmove_runner::control::{
-    runnable_classes, BoxFuture, ClassChoice, ClassFactory, Extensions, RoleInput, RolePlugin,
-    RoleRun, StartParams,
+    runnable_classes, BoxFuture, ClassChoice, ClassFactory, Extensions, MetricsContext, Readiness,
+    RoleInput, RolePlugin, RoleRun, StartParams,
 };
 use milmove_runner::{DispatchClass, TagFilter};
 use parking_lot::Mutex;
@@ -248,17 +248,49 @@ impl RoleRun for WorkerRole {
                 arrival_rate: None,
             };
             (prepare.0)(own).await?;
+            let readiness = Readiness::not_ready(crate::worker::NOT_CONNECTED);
+            // `--metrics-port` on a worker: `/healthz`, and `/readyz` ready while it is
+            // connected to its master (the figures are the master's to export).
+            let metrics = match (&input.settings.output.metrics, &input.extensions.metrics) {
+                (Some(options), Some(frontend)) => {
+                    let server = frontend
+                        .serve(MetricsContext {
+                            controller: None,
+                            options: options.clone(),
+                            readiness: readiness.clone(),
+                            version: input
+                                .extensions
+                                .version
+                                .clone()
+                                .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string()),
+                        })
+                        .await?;
+                    println!("Metrics: {}metrics", server.url);
+                    Some(server)
+                }
+                (Some(_), None) => {
+                    return Err(
+                        "--metrics-port was given but this binary has no metrics endpoint".into(),
+                    )
+                }
+                (None, _) => None,
+            };
             let fallback: crate::worker::ClassFactory =
                 Arc::new(|_: &TestSettings| Err("the worker builds its classes in advance".into()));
-            Ok(run_worker_cli(
+            let code = run_worker_cli(
                 &self.args,
                 names,
                 fallback,
                 input.hooks,
                 Some(prepare),
                 input.settings.run.stats.clone(),
+                readiness,
             )
-            .await)
+            .await;
+            if let Some(server) = metrics {
+                (server.shutdown)();
+            }
+            Ok(code)
         })
     }
 }

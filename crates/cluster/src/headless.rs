@@ -416,12 +416,14 @@ pub async fn run_worker_cli(
     hooks: milmove_runner::Hooks,
     prepare: Option<crate::worker::ClassPreparer>,
     stats: milmove_runner::stats::StatsConfig,
+    readiness: milmove_runner::control::Readiness,
 ) -> i32 {
     let config = match args.worker_config(classes) {
         Ok(c) => crate::worker::WorkerConfig {
             hooks,
             prepare,
             stats,
+            readiness,
             ..c
         },
         Err(e) => {

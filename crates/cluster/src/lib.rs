@@ -81,7 +81,7 @@ pub use sysstat::{resident_memory_bytes, CpuMeter};
 pub use tls::{MasterTls, WorkerTls};
 pub use worker::{
     run_worker, ClassFactory, ClassPreparer, PrepareFuture, PreparedClasses, TestSettings,
-    WorkerConfig, WorkerExit,
+    WorkerConfig, WorkerExit, NOT_CONNECTED,
 };
 
 /// This machine's host name (as workers report it), or `localhost`.

@@ -1,10 +1,7 @@
 //! Every flag the deployment files pass (ECS commands, Kubernetes args, the Dockerfile's build and
 //! default commands) is one the binary's `--help` lists.
-//!
-//! The files are written against the flag names agreed for the web UI, the cluster mode, the
-//! spec download and the metrics (issues 8, 9, 10, 12) before those land; this check is turned
-//! on (the `ignore` removed) once every flag exists. Until then
-//! `cargo test -p milmove-deploy-check --test flags -- --ignored` lists the missing ones.
+//! The web UI, cluster, spec and metrics flags the files use all exist: a renamed or dropped
+//! flag fails here, not in a deployment.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -78,7 +75,6 @@ fn command_lines() -> Vec<(String, String, Vec<String>)> {
 }
 
 #[test]
-#[ignore = "the UI, cluster, spec and metrics flags land with issues 8, 9, 12 and 10's second phase"]
 fn every_flag_in_the_deployment_files_is_in_the_help() {
     let packages: BTreeMap<String, String> = binaries()
         .into_iter()

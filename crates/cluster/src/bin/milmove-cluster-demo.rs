@@ -167,6 +167,7 @@ fn main() -> ExitCode {
                 hooks,
                 None,
                 stats,
+                milmove_runner::control::Readiness::not_ready(milmove_cluster::NOT_CONNECTED),
             ));
             rt.shutdown_timeout(std::time::Duration::from_millis(200));
             ExitCode::from(code.clamp(0, 255) as u8)

@@ -10,6 +10,7 @@ mod state;
 use crate::error::ClusterError;
 use crate::master::DEFAULT_MASTER_PORT;
 use crate::tls::WorkerTls;
+use milmove_runner::control::Readiness;
 use milmove_runner::stats::StatsConfig;
 use milmove_runner::{ClientSettings, RunConfig, TagFilter, UserClass};
 use std::sync::Arc;
@@ -48,6 +49,9 @@ pub struct WorkerConfig {
     /// text, perhaps starting a stand-in); when set, it is used instead of the
     /// [`ClassFactory`] for every new test.
     pub prepare: Option<ClassPreparer>,
+    /// The state behind the worker's `/readyz`: ready while connected to its master, not
+    /// ready (with the reason) before and between connections.
+    pub readiness: Readiness,
 }
 
 impl Default for WorkerConfig {
@@ -67,9 +71,13 @@ impl Default for WorkerConfig {
             stats: StatsConfig::default(),
             hooks: milmove_runner::Hooks::default(),
             prepare: None,
+            readiness: Readiness::not_ready(NOT_CONNECTED),
         }
     }
 }
+
+/// The `/readyz` reason of a worker that has not joined its master yet.
+pub const NOT_CONNECTED: &str = "not connected to the master yet";
 
 /// The settings of one test, as the master sent them (what `--host`, `-T`, `-E`, `--seed`
 /// and the timeouts were on the master).

@@ -93,6 +93,10 @@ pub(crate) async fn run(
     let result = loop {
         match session(&worker, &endpoint, &url).await {
             SessionEnd::Retry(why) => {
+                worker
+                    .config
+                    .readiness
+                    .set_not_ready(&format!("not connected to the master at {url}: {why}"));
                 failures += 1;
                 if failures == 1 || failures.is_multiple_of(10) {
                     tracing::warn!(
@@ -104,7 +108,10 @@ pub(crate) async fn run(
                 }
                 tokio::time::sleep(worker.config.retry_interval).await;
             }
-            SessionEnd::Quit(reason) => break Ok(WorkerExit::Quit(reason)),
+            SessionEnd::Quit(reason) => {
+                worker.config.readiness.set_not_ready(&reason);
+                break Ok(WorkerExit::Quit(reason));
+            }
             SessionEnd::Fatal(e) => break Err(e),
         }
     };
@@ -227,6 +234,7 @@ async fn session(worker: &Arc<Worker>, endpoint: &Endpoint, url: &str) -> Sessio
             let _ = tx.send(worker_msg(W::Stopped(stopped.clone())));
         }
         core.session = Some(tx);
+        worker.config.readiness.set_ready();
         tracing::info!(
             "connected to the master {} as worker #{} ({resent} unacknowledged deltas resent)",
             welcome.master_id,
