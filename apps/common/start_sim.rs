@@ -13,6 +13,8 @@ use milmove_tasks::app::SimTarget;
 pub async fn start_sim(spec_dir: PathBuf) -> Result<(SimTarget, Box<dyn Any + Send>), String> {
     let config = SimConfig {
         spec_dir: Some(spec_dir),
+        // MILMOVE_SIM_MAX_MOVES, as for `milmove-sim --max-moves` (long lifecycle runs).
+        max_moves: milmove_sim::max_moves_from_env()?,
         // Off unless MILMOVE_SIM_AUDIT names a report file (the end-to-end tests set it).
         audit: milmove_sim::Audit::from_env(),
         ..SimConfig::default()

@@ -46,7 +46,9 @@ use std::time::Instant;
 
 pub use audit::{AuditReport, Violation, AUDIT_ENV};
 pub use knobs::{Knobs, Latency, Stall};
-pub use server::{Audit, SimConfig, SimHandle, SimServer, DEFAULT_MAX_MOVES};
+pub use server::{
+    max_moves_from_env, Audit, SimConfig, SimHandle, SimServer, DEFAULT_MAX_MOVES, MAX_MOVES_ENV,
+};
 pub use state::seed::SeedSize;
 
 /// Errors from starting or configuring the stand-in.

@@ -65,7 +65,7 @@ struct Args {
     threads: Option<usize>,
     /// Moves kept at most; past it the least recently used idle moves are evicted with
     /// their shipments, service items, payment requests, orders and uploads (0: no bound).
-    #[arg(long, default_value_t = milmove_sim::DEFAULT_MAX_MOVES)]
+    #[arg(long, env = milmove_sim::MAX_MOVES_ENV, default_value_t = milmove_sim::DEFAULT_MAX_MOVES)]
     max_moves: usize,
     /// Seconds after its last use during which a move or session is in use and never evicted.
     #[arg(long, default_value_t = 10)]

@@ -55,6 +55,47 @@ pub struct SimConfig {
 /// users hold at once.
 pub const DEFAULT_MAX_MOVES: usize = 2_000;
 
+/// The environment variable that sets the move limit (`--max-moves`), also for the stand-in the
+/// apps start in-process for `--host sim` (0: no bound).
+pub const MAX_MOVES_ENV: &str = "MILMOVE_SIM_MAX_MOVES";
+
+/// The move limit from [`MAX_MOVES_ENV`]: [`DEFAULT_MAX_MOVES`] when unset, `usize::MAX` (no
+/// bound) for 0, an error naming the variable for anything but a number.
+pub fn max_moves_from_env() -> Result<usize, String> {
+    parse_max_moves(std::env::var(MAX_MOVES_ENV).ok().as_deref())
+}
+
+/// The move limit a value of [`MAX_MOVES_ENV`] means (`None`: unset).
+fn parse_max_moves(value: Option<&str>) -> Result<usize, String> {
+    let Some(text) = value else {
+        return Ok(DEFAULT_MAX_MOVES);
+    };
+    match text.trim().parse::<usize>() {
+        Ok(0) => Ok(usize::MAX),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "{MAX_MOVES_ENV}={text:?}: not a number of moves (0 for no bound)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod max_moves_tests {
+    use super::*;
+
+    #[test]
+    fn the_move_limit_reads_a_number_zero_for_none_and_names_a_bad_value() {
+        assert_eq!(parse_max_moves(None), Ok(DEFAULT_MAX_MOVES));
+        assert_eq!(parse_max_moves(Some(" 20000 ")), Ok(20_000));
+        assert_eq!(parse_max_moves(Some("0")), Ok(usize::MAX));
+        let e = parse_max_moves(Some("lots")).unwrap_err();
+        assert!(
+            e.contains("MILMOVE_SIM_MAX_MOVES") && e.contains("lots"),
+            "{e}"
+        );
+    }
+}
+
 /// Whether and where the response audit runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Audit {
