@@ -23,7 +23,7 @@ const NAMES: [&str; 8] = [
 fn record_one(hub: &StatsHub, i: u64) {
     let name = NAMES[(i % 8) as usize];
     let mut r = RequestRecord::new("GET", name, 500 + (i * 7919) % 200_000).content_length(200);
-    if i % 64 == 0 {
+    if i.is_multiple_of(64) {
         r = r.error("HTTP 500 Internal Server Error");
     }
     hub.record(black_box(r));

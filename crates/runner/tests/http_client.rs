@@ -107,7 +107,7 @@ async fn names_failures_catch_response_and_content_length() {
 
 async fn cookie_flow(u: &mut User<Arc<Mutex<Vec<String>>>>) -> TaskResult {
     let me = format!("user{}", u.id());
-    if u.id() % 2 == 0 {
+    if u.id().is_multiple_of(2) {
         u.get(&format!("/login/{me}")).name("/login").send().await;
         let r = u.get("/whoami").name("/whoami").send().await;
         u.state.lock().unwrap().push(format!("{me}={}", r.text()));

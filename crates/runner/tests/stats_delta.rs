@@ -155,7 +155,7 @@ fn concurrent_recording_is_in_exactly_one_delta() {
                 while i < 50_000 || takes.load(Ordering::Relaxed) < 20 {
                     i += 1;
                     let mut r = RequestRecord::new("GET", NAMES[(i % 3) as usize], i % 10_007 + t);
-                    if i % 17 == 0 {
+                    if i.is_multiple_of(17) {
                         r = r.error("HTTP 500");
                     }
                     worker.record(r);

@@ -39,7 +39,7 @@ fn controller() -> Arc<dyn TestController> {
             let exp = (x % 10_000) as f64 / 10_000.0 * 4.3 + 3.0;
             let us = 10f64.powf(exp) as u64;
             let mut r = RequestRecord::new("GET", name, us).content_length(1_234);
-            if x % 97 == 0 {
+            if x.is_multiple_of(97) {
                 r = r.error("HTTP 500");
             }
             hub.record(r);

@@ -42,7 +42,7 @@ pub fn queue_left_row(role: Role) -> String {
 }
 
 /// Where a row is recorded when the hub has no statistics of its own yet (before
-/// [`FlowHub::test_started`]): a user's HTTP client, or a statistics hub.
+/// [`FlowHub::test_started`](super::hub::FlowHub::test_started)): a user's HTTP client, or a statistics hub.
 pub trait Recorder {
     /// Records one row.
     fn record_row(&self, method: &str, name: &str, took: Duration, error: Option<&str>);
