@@ -26,6 +26,51 @@ fn ip(args: &[&str]) -> Result<(), String> {
     }
 }
 
+/// Output of `ip ARGS`, or empty if it fails.
+fn ip_output(args: &[&str]) -> String {
+    Command::new("ip")
+        .args(args)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+/// Prefixes of the namespace and of the host ends of the two veth pairs; each name ends with
+/// the pid of the test process that made it.
+const NS_PREFIX: &str = "mmcw";
+const LINK_PREFIXES: [&str; 2] = ["mmcm", "mmcs"];
+
+/// The pid a name made by this test carries, if it has one of `prefixes`.
+fn owner_pid(name: &str, prefixes: &[&str]) -> Option<u32> {
+    let rest = prefixes.iter().find_map(|p| name.strip_prefix(p))?;
+    rest.parse().ok()
+}
+
+/// Removes namespaces and links left by an earlier run of this test that was killed before
+/// its `Drop` ran (their addresses would take the routes of this run's: a worker that never
+/// reaches the server). Those of a live process (a concurrent run) are left alone.
+fn remove_leftovers() {
+    let alive = |pid: u32| std::path::Path::new(&format!("/proc/{pid}")).exists();
+    for line in ip_output(&["netns", "list"]).lines() {
+        let name = line.split_whitespace().next().unwrap_or("");
+        if owner_pid(name, &[NS_PREFIX]).is_some_and(|pid| !alive(pid)) {
+            eprintln!("removing network namespace {name} left by an earlier run");
+            let _ = ip(&["netns", "del", name]);
+        }
+    }
+    for line in ip_output(&["-o", "link", "show"]).lines() {
+        // `7: mmcm123@if6: <...>`
+        let Some(name) = line.split(':').nth(1) else {
+            continue;
+        };
+        let name = name.trim().split('@').next().unwrap_or("");
+        if owner_pid(name, &LINK_PREFIXES).is_some_and(|pid| !alive(pid)) {
+            eprintln!("removing link {name} left by an earlier run");
+            let _ = ip(&["link", "del", name]);
+        }
+    }
+}
+
 /// The worker's namespace: `ns` reaches the master over veth `m` (10.213.7.0/30) and the
 /// server over veth `s` (10.213.8.0/30); both deleted on drop.
 struct Net {
@@ -36,13 +81,23 @@ struct Net {
 
 impl Net {
     fn create() -> Result<Self, String> {
-        let id = std::process::id() % 100_000;
+        remove_leftovers();
+        let id = std::process::id();
         let net = Self {
-            ns: format!("mmcw{id}"),
-            master_link: format!("mmcm{id}"),
-            server_link: format!("mmcs{id}"),
+            ns: format!("{NS_PREFIX}{id}"),
+            master_link: format!("{}{id}", LINK_PREFIXES[0]),
+            server_link: format!("{}{id}", LINK_PREFIXES[1]),
         };
         net.remove();
+        for subnet in ["10.213.7.0/30", "10.213.8.0/30"] {
+            let routes = ip_output(&["route", "show", subnet]);
+            if !routes.trim().is_empty() {
+                return Err(format!(
+                    "{subnet} is already routed on this machine (by another run of this test?): {}",
+                    routes.trim()
+                ));
+            }
+        }
         ip(&["netns", "add", &net.ns])?;
         for (link, host, peer) in [
             (&net.master_link, "10.213.7.1/30", "10.213.7.2/30"),
@@ -170,7 +225,11 @@ fn a_worker_cut_off_by_the_network_is_lost_stops_and_rejoins() {
     std::thread::sleep(Duration::from_secs(3));
     assert!(
         server.requests_from(peer).0 > 0,
-        "the namespaced worker sends load"
+        "the namespaced worker sends load; server per peer: {:?}\n--- master:\n{}\n--- cut-off worker:\n{}\n--- local worker:\n{}",
+        server.per_peer(),
+        master.output(),
+        cut_off.output(),
+        local.output()
     );
 
     let cut_at = Instant::now();

@@ -113,6 +113,13 @@ impl CountingServer {
         })
     }
 
+    /// Requests per client IP (for failure messages).
+    #[allow(dead_code)]
+    pub fn per_peer(&self) -> Vec<(std::net::IpAddr, u64)> {
+        let m = self.by_peer.lock().unwrap();
+        m.iter().map(|(ip, &(n, _))| (*ip, n)).collect()
+    }
+
     /// When the latest request arrived.
     pub fn last_request_at(&self) -> Option<Instant> {
         let ns = self.last_ns.load(Ordering::SeqCst);
