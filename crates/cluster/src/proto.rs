@@ -11,7 +11,7 @@ pub mod pb {
 
 /// The version both sides put in their first message; peers of different versions refuse
 /// each other. Bump it with every change an older peer would misread.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 fn series_to_pb(s: &SeriesDelta) -> pb::SeriesDelta {
     pb::SeriesDelta {

@@ -7,7 +7,7 @@
 //! on the merged figures unchanged.
 //!
 //! * **Exact.** Counts, sums, minimum and maximum travel as numbers; the latency series travel
-//!   as HDR histograms in the compressed V2 format (lossless), so a master that applied every
+//!   as HDR histograms in the V2 format (lossless), so a master that applied every
 //!   delta of every worker holds exactly the histogram of all samples: every percentile, count
 //!   and maximum equal those of one hub that recorded everything.
 //! * **Nothing lost, nothing twice.** `take_delta` moves each shard's figures out under that
@@ -35,7 +35,7 @@
 
 use std::collections::BTreeMap;
 
-use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
+use hdrhistogram::serialization::{Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 
 use super::hub::StatsHub;
@@ -118,7 +118,9 @@ pub struct ErrorCount {
 }
 
 /// One latency series: exact count, sum, minimum, maximum, and the HDR histogram of µs in the
-/// compressed V2 format (`V2DeflateSerializer`).
+/// V2 format (`V2Serializer`; the compressed variant is read too). A delta's histograms are
+/// sparse, and V2 already writes runs of empty buckets as one number: deflating them saved
+/// little and cost a master most of its decoding time.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeriesDelta {
     /// Samples.
@@ -129,7 +131,7 @@ pub struct SeriesDelta {
     pub min_us: u64,
     /// Largest sample in µs (meaningless when `count` is 0).
     pub max_us: u64,
-    /// The histogram, compressed V2 encoding.
+    /// The histogram, V2 encoding.
     pub histogram: Vec<u8>,
 }
 
@@ -312,7 +314,7 @@ fn series_delta(s: &LatencyStats) -> SeriesDelta {
     let mut histogram = Vec::new();
     // Writing into a Vec cannot fail; an encoding error would only come from a histogram
     // whose counts overflow the format, which 64-bit counts of real samples never do.
-    if let Err(e) = V2DeflateSerializer::new().serialize(s.histogram(), &mut histogram) {
+    if let Err(e) = V2Serializer::new().serialize(s.histogram(), &mut histogram) {
         tracing::error!("cannot encode a latency histogram: {e:?}");
         histogram.clear();
     }
@@ -413,12 +415,11 @@ fn decode_series(e: &EntryDelta, s: &SeriesDelta) -> Result<DecodedSeries, Delta
         name: e.name.clone(),
         message,
     };
-    let (buckets, total) =
-        v2::read_compressed(&s.histogram).map_err(|message| DeltaError::Histogram {
-            method: e.method.clone(),
-            name: e.name.clone(),
-            message,
-        })?;
+    let (buckets, total) = v2::read(&s.histogram).map_err(|message| DeltaError::Histogram {
+        method: e.method.clone(),
+        name: e.name.clone(),
+        message,
+    })?;
     if total != s.count {
         return Err(inconsistent(format!(
             "{} samples announced, {total} in the histogram",

@@ -34,7 +34,7 @@
 //!
 //! # Distributed runs
 //! [`StatsHub::take_delta`] hands out what was recorded since the previous delta as a
-//! serialisable [`StatsDelta`] (HDR histograms in the compressed V2 format);
+//! serialisable [`StatsDelta`] (HDR histograms in the V2 format);
 //! [`StatsHub::apply_delta`] merges one into another hub exactly. A master keeps an ordinary
 //! hub fed by its workers' deltas, so every report works on the merged figures.
 //!

@@ -19,6 +19,7 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use hdrhistogram::Histogram;
 
 use super::history::NUM_PERCENTILES;
+use super::latency::LatencyStats;
 use super::snapshot::{EntrySnapshot, StatsSnapshot};
 use super::PERCENTILES_TO_REPORT;
 
@@ -27,8 +28,10 @@ use super::PERCENTILES_TO_REPORT;
 pub struct IntervalLatency {
     /// Samples in the interval.
     pub count: u64,
-    /// Mean in µs.
+    /// Mean in µs (exact: from the sum of the interval's samples, not from the histogram).
     pub mean_us: f64,
+    /// Sum of the interval's samples in µs.
+    pub sum_us: u64,
     /// [`PERCENTILES_TO_REPORT`] of the interval in µs (the last one is the interval's max, to
     /// the histogram's 3 significant digits).
     pub percentiles_us: [u64; NUM_PERCENTILES],
@@ -37,7 +40,8 @@ pub struct IntervalLatency {
 }
 
 impl IntervalLatency {
-    fn of(h: &Histogram<u64>) -> Option<Self> {
+    fn of(series: &Series) -> Option<Self> {
+        let h = &series.hist;
         if h.is_empty() {
             return None;
         }
@@ -45,7 +49,8 @@ impl IntervalLatency {
         V2Serializer::new().serialize(h, &mut encoded).ok()?;
         Some(Self {
             count: h.len(),
-            mean_us: h.mean(),
+            mean_us: series.sum_us as f64 / h.len() as f64,
+            sum_us: series.sum_us,
             percentiles_us: PERCENTILES_TO_REPORT.map(|q| quantile(h, q)),
             encoded: encoded.into_boxed_slice(),
         })
@@ -157,13 +162,37 @@ impl TimelinePoint {
 /// Intervals shorter than this are folded into the previous point.
 const SHORT_TAIL: std::time::Duration = std::time::Duration::from_millis(250);
 
+/// The samples of one latency series: its histogram and their exact sum in µs (a cumulative
+/// series at the previous sample, or an interval's).
+#[derive(Clone)]
+struct Series {
+    hist: Histogram<u64>,
+    sum_us: u64,
+}
+
+impl Series {
+    fn of(l: &LatencyStats) -> Self {
+        Self {
+            hist: l.histogram().clone(),
+            sum_us: l.sum_us(),
+        }
+    }
+
+    fn thaw(l: &IntervalLatency) -> Option<Self> {
+        Some(Self {
+            hist: l.histogram()?,
+            sum_us: l.sum_us,
+        })
+    }
+}
+
 /// Cumulative figures of one row at the previous sample.
 #[derive(Clone)]
 struct Prev {
     requests: u64,
     failures: u64,
-    raw: Histogram<u64>,
-    corrected: Option<Histogram<u64>>,
+    raw: Series,
+    corrected: Option<Series>,
 }
 
 impl Prev {
@@ -171,8 +200,8 @@ impl Prev {
         Self {
             requests: e.num_requests,
             failures: e.num_failures,
-            raw: e.raw.histogram().clone(),
-            corrected: e.corrected.as_ref().map(|c| c.histogram().clone()),
+            raw: Series::of(&e.raw),
+            corrected: e.corrected.as_ref().map(Series::of),
         }
     }
 }
@@ -183,16 +212,16 @@ struct Acc {
     name: String,
     requests: u64,
     failures: u64,
-    raw: Option<Histogram<u64>>,
-    corrected: Option<Histogram<u64>>,
+    raw: Option<Series>,
+    corrected: Option<Series>,
 }
 
 impl Acc {
     fn add(&mut self, other: Acc) {
         self.requests += other.requests;
         self.failures += other.failures;
-        add_hist(&mut self.raw, other.raw);
-        add_hist(&mut self.corrected, other.corrected);
+        add_series(&mut self.raw, other.raw);
+        add_series(&mut self.corrected, other.corrected);
     }
 
     fn freeze(&self) -> IntervalRow {
@@ -212,37 +241,42 @@ impl Acc {
             name: row.name.clone(),
             requests: row.requests,
             failures: row.failures,
-            raw: row.raw.as_ref().and_then(IntervalLatency::histogram),
-            corrected: row.corrected.as_ref().and_then(IntervalLatency::histogram),
+            raw: row.raw.as_ref().and_then(Series::thaw),
+            corrected: row.corrected.as_ref().and_then(Series::thaw),
         }
     }
 }
 
-fn add_hist(into: &mut Option<Histogram<u64>>, other: Option<Histogram<u64>>) {
+fn add_series(into: &mut Option<Series>, other: Option<Series>) {
     match (into.as_mut(), other) {
         (_, None) => {}
-        (None, Some(h)) => *into = Some(h),
+        (None, Some(s)) => *into = Some(s),
         (Some(a), Some(b)) => {
-            a.auto(true);
-            if a.add(&b).is_err() {
-                for v in b.iter_recorded() {
-                    a.saturating_record_n(v.value_iterated_to(), v.count_at_value());
+            a.sum_us = a.sum_us.saturating_add(b.sum_us);
+            a.hist.auto(true);
+            if a.hist.add(&b.hist).is_err() {
+                for v in b.hist.iter_recorded() {
+                    a.hist
+                        .saturating_record_n(v.value_iterated_to(), v.count_at_value());
                 }
             }
         }
     }
 }
 
-/// The interval histogram `cur - prev` (`cur` alone when `prev` is not below it, e.g. after a
+/// The interval series `cur - prev` (`cur` alone when `prev` is not below it, e.g. after a
 /// reset).
-fn diff(cur: &Histogram<u64>, prev: Option<&Histogram<u64>>) -> Option<Histogram<u64>> {
-    let mut h = cur.clone();
+fn diff(cur: &LatencyStats, prev: Option<&Series>) -> Option<Series> {
+    let mut h = cur.histogram().clone();
+    let mut sum_us = cur.sum_us();
     if let Some(p) = prev {
-        if h.subtract(p).is_err() {
-            h = cur.clone();
+        if h.subtract(&p.hist).is_ok() && sum_us >= p.sum_us {
+            sum_us -= p.sum_us;
+        } else {
+            h = cur.histogram().clone();
         }
     }
-    (!h.is_empty()).then_some(h)
+    (!h.is_empty()).then_some(Series { hist: h, sum_us })
 }
 
 struct Pending {
@@ -434,11 +468,11 @@ fn interval_acc(e: &EntrySnapshot, prev: Option<&Prev>) -> Option<Acc> {
     if requests == 0 && failures == 0 {
         return None;
     }
-    let raw = diff(e.raw.histogram(), prev.map(|p| &p.raw));
+    let raw = diff(&e.raw, prev.map(|p| &p.raw));
     let corrected = e
         .corrected
         .as_ref()
-        .and_then(|c| diff(c.histogram(), prev.and_then(|p| p.corrected.as_ref())));
+        .and_then(|c| diff(c, prev.and_then(|p| p.corrected.as_ref())));
     Some(Acc {
         method: e.method.clone(),
         name: e.name.clone(),

@@ -1,4 +1,4 @@
-//! A sparse reader of HDR histograms in the compressed V2 format.
+//! A sparse reader of HDR histograms in the V2 format, plain or compressed.
 //!
 //! `hdrhistogram`'s own deserializer builds a full histogram (every counter of the range,
 //! ~100 KB for 3 digits up to seconds) that a master would only add into its own and drop:
@@ -6,7 +6,8 @@
 //! those arrays was most of a master's CPU. This reader inflates the same bytes and yields
 //! only the non-zero buckets (value, count), which the master records straight into its
 //! histogram. It accepts exactly what the engine writes (3 significant digits from 1 µs,
-//! `V2DeflateSerializer`); the tests check it against the library's deserializer.
+//! `V2Serializer`, or `V2DeflateSerializer` as earlier versions wrote); the tests check it
+//! against the library's deserializer.
 
 use std::io::Read;
 
@@ -69,8 +70,18 @@ fn varint(p: &[u8], at: &mut usize) -> Result<u64, String> {
     Ok(value)
 }
 
+/// Reads a V2 histogram, plain or compressed; returns its non-zero buckets and their total
+/// count.
+pub(crate) fn read(bytes: &[u8]) -> Result<(Buckets, u64), String> {
+    match u32_at(bytes, 0)? {
+        V2_COOKIE => read_plain(bytes),
+        V2_COMPRESSED_COOKIE => read_compressed(bytes),
+        _ => Err("not a V2 histogram (cookie)".into()),
+    }
+}
+
 /// Reads a compressed V2 histogram; returns its non-zero buckets and their total count.
-pub(crate) fn read_compressed(bytes: &[u8]) -> Result<(Buckets, u64), String> {
+fn read_compressed(bytes: &[u8]) -> Result<(Buckets, u64), String> {
     if u32_at(bytes, 0)? != V2_COMPRESSED_COOKIE {
         return Err("not a compressed V2 histogram (cookie)".into());
     }
@@ -134,13 +145,20 @@ fn read_plain(b: &[u8]) -> Result<(Buckets, u64), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+    use hdrhistogram::serialization::{
+        Deserializer, Serializer, V2DeflateSerializer, V2Serializer,
+    };
     use hdrhistogram::Histogram;
     use proptest::prelude::*;
 
-    fn encode(h: &Histogram<u64>) -> Vec<u8> {
+    /// `h` as the engine writes it (plain), or as earlier versions wrote it (compressed).
+    fn encode(h: &Histogram<u64>, compressed: bool) -> Vec<u8> {
         let mut out = Vec::new();
-        V2DeflateSerializer::new().serialize(h, &mut out).unwrap();
+        if compressed {
+            V2DeflateSerializer::new().serialize(h, &mut out).unwrap();
+        } else {
+            V2Serializer::new().serialize(h, &mut out).unwrap();
+        }
         out
     }
 
@@ -149,6 +167,7 @@ mod tests {
         fn the_sparse_reader_agrees_with_the_library(
             values in prop::collection::vec((0u64..(1u64 << 60), 1u64..1000), 0..200),
             small in prop::collection::vec(0u64..10_000, 0..200),
+            compressed in any::<bool>(),
         ) {
             let mut h = Histogram::<u64>::new(3).unwrap();
             for (v, n) in &values {
@@ -157,8 +176,8 @@ mod tests {
             for v in &small {
                 h.record(*v).unwrap();
             }
-            let bytes = encode(&h);
-            let (buckets, total) = read_compressed(&bytes).unwrap();
+            let bytes = encode(&h, compressed);
+            let (buckets, total) = read(&bytes).unwrap();
             prop_assert_eq!(total, h.len());
             let mut rebuilt = Histogram::<u64>::new(3).unwrap();
             for (v, n) in &buckets {
@@ -176,24 +195,35 @@ mod tests {
 
         #[test]
         fn garbage_is_an_error_not_a_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-            let _ = read_compressed(&bytes);
+            let _ = read(&bytes);
+        }
+
+        #[test]
+        fn garbage_after_a_valid_cookie_is_an_error_not_a_panic(
+            compressed in any::<bool>(),
+            tail in prop::collection::vec(any::<u8>(), 0..300),
+        ) {
+            let mut bytes = encode(&Histogram::<u64>::new(3).unwrap(), compressed)[..4].to_vec();
+            bytes.extend(tail);
+            let _ = read(&bytes);
         }
 
         #[test]
         fn corrupted_histograms_are_errors_not_panics(
             values in prop::collection::vec(0u64..5_000_000, 1..100),
             flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+            compressed in any::<bool>(),
         ) {
             let mut h = Histogram::<u64>::new(3).unwrap();
             for v in &values {
                 h.record(*v).unwrap();
             }
-            let mut bytes = encode(&h);
+            let mut bytes = encode(&h, compressed);
             for (i, b) in flips {
                 let i = i.index(bytes.len());
                 bytes[i] ^= b;
             }
-            let _ = read_compressed(&bytes);
+            let _ = read(&bytes);
         }
     }
 
@@ -201,7 +231,9 @@ mod tests {
     fn other_precisions_are_refused() {
         let mut h = Histogram::<u64>::new(2).unwrap();
         h.record(5).unwrap();
-        let err = read_compressed(&encode(&h)).unwrap_err();
-        assert!(err.contains("2 significant digits"), "{err}");
+        for compressed in [false, true] {
+            let err = read(&encode(&h, compressed)).unwrap_err();
+            assert!(err.contains("2 significant digits"), "{err}");
+        }
     }
 }

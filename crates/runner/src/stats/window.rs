@@ -50,14 +50,6 @@ fn downsample(series: &LatencyStats) -> Option<Histogram<u64>> {
     Some(h)
 }
 
-fn cp_entry(e: &EntrySnapshot) -> CpEntry {
-    CpEntry {
-        requests: e.num_requests,
-        failures: e.num_failures,
-        hist: downsample(e.primary()),
-    }
-}
-
 impl Window {
     /// A ring whose first checkpoint (all zero) is at `start`.
     pub(crate) fn new(window: Duration, start: Instant) -> Self {
@@ -94,40 +86,48 @@ impl Window {
         chosen
     }
 
-    /// Fills the `current_*` fields of every row, then stores a new checkpoint if due.
+    /// Fills the `current_*` fields of every row, then stores a new checkpoint if due. Each
+    /// row's histogram is downsampled once, for both (the walk over a full-precision histogram
+    /// is most of the cost of a snapshot).
     pub(crate) fn apply(
         &mut self,
         now: Instant,
         entries: &mut [EntrySnapshot],
         total: &mut EntrySnapshot,
     ) {
-        if let Some(base) = self.base(now) {
-            let secs = now.saturating_duration_since(base.at).as_secs_f64();
-            for e in entries.iter_mut() {
-                let key = (e.method.clone(), e.name.clone());
-                fill(e, base.entries.get(&key), secs);
-            }
-            fill(total, Some(&base.total), secs);
-        }
-        self.maybe_checkpoint(now, entries, total);
-    }
-
-    fn maybe_checkpoint(&mut self, now: Instant, entries: &[EntrySnapshot], total: &EntrySnapshot) {
         let due = self
             .checkpoints
             .back()
             .is_none_or(|last| now.saturating_duration_since(last.at) >= CHECKPOINT_SPACING);
-        if !due {
-            return;
+        let mut cp_entries = FxHashMap::default();
+        let base = self.base(now);
+        let secs = base.map_or(0.0, |b| now.saturating_duration_since(b.at).as_secs_f64());
+        for e in entries.iter_mut() {
+            let key = (e.method.clone(), e.name.clone());
+            let down = downsample(e.primary());
+            if due {
+                cp_entries.insert(key.clone(), checkpoint_of(e, &down));
+            }
+            if let Some(base) = base {
+                fill(e, base.entries.get(&key), secs, down);
+            }
         }
-        let cp = Checkpoint {
-            at: now,
-            entries: entries
-                .iter()
-                .map(|e| ((e.method.clone(), e.name.clone()), cp_entry(e)))
-                .collect(),
-            total: cp_entry(total),
-        };
+        let down = downsample(total.primary());
+        let cp_total = checkpoint_of(total, &down);
+        if let Some(base) = base {
+            fill(total, Some(&base.total), secs, down);
+        }
+        if due {
+            self.push_checkpoint(Checkpoint {
+                at: now,
+                entries: cp_entries,
+                total: cp_total,
+            });
+        }
+    }
+
+    fn push_checkpoint(&mut self, cp: Checkpoint) {
+        let now = cp.at;
         self.checkpoints.push_back(cp);
         // Keep only one checkpoint older than the window (the newest such), plus the newer ones.
         if let Some(limit) = now.checked_sub(self.window) {
@@ -141,8 +141,23 @@ impl Window {
     }
 }
 
-/// Sets the window figures of `e` relative to checkpoint entry `base` (`None`: all zero then).
-fn fill(e: &mut EntrySnapshot, base: Option<&CpEntry>, secs: f64) {
+/// The checkpoint entry of row `e`, whose primary series downsampled is `down`.
+fn checkpoint_of(e: &EntrySnapshot, down: &Option<Histogram<u64>>) -> CpEntry {
+    CpEntry {
+        requests: e.num_requests,
+        failures: e.num_failures,
+        hist: down.clone(),
+    }
+}
+
+/// Sets the window figures of `e` relative to checkpoint entry `base` (`None`: all zero then);
+/// `current` is the downsampled primary series of `e`.
+fn fill(
+    e: &mut EntrySnapshot,
+    base: Option<&CpEntry>,
+    secs: f64,
+    mut current: Option<Histogram<u64>>,
+) {
     let (req0, fail0) = base.map_or((0, 0), |b| (b.requests, b.failures));
     let reqs = e.num_requests.saturating_sub(req0);
     let fails = e.num_failures.saturating_sub(fail0);
@@ -150,7 +165,6 @@ fn fill(e: &mut EntrySnapshot, base: Option<&CpEntry>, secs: f64) {
         e.current_rps = reqs as f64 / secs;
         e.current_fail_per_sec = fails as f64 / secs;
     }
-    let mut current = downsample(e.primary());
     if let (Some(cur), Some(Some(old))) = (current.as_mut(), base.map(|b| b.hist.as_ref())) {
         if cur.subtract(old).is_err() {
             // The primary series switched (raw -> corrected) inside the window: no sound diff.
